@@ -1,0 +1,3 @@
+from stainless.cli import main
+
+main()

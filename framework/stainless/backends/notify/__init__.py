@@ -1,0 +1,53 @@
+"""Notifiers: every step of a model's life is announced (console locally, Slack in production)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+from stainless.backends import resolve
+
+IMPLEMENTATIONS = {
+    "console": "stainless.backends.notify.console:ConsoleNotifier",
+    "slack": "stainless.backends.notify.slack:SlackNotifier",
+    "slack+webhook": "stainless.backends.notify.slack:SlackWebhookNotifier",
+}
+
+KINDS = (
+    "run_started",
+    "training_finished",
+    "evaluation",
+    "decision",
+    "deployed",
+    "rollout_step",
+    "promoted",
+    "rolled_back",
+    "stage_failed",
+    "run_finished",
+)
+
+
+@dataclass
+class Event:
+    """One message. ``severity`` 'alert' means a person should look (rollback, failure)."""
+
+    kind: str
+    model: str
+    title: str
+    run_id: str | None = None
+    fields: dict[str, Any] = field(default_factory=dict)
+    severity: str = "info"  # info | success | warning | alert
+    figures: list[Path] = field(default_factory=list)
+
+
+@runtime_checkable
+class Notifier(Protocol):
+    def send(self, event: Event) -> None:
+        """Deliver the event. Must never raise: a notification never fails a pipeline."""
+        ...
+
+
+def open_notifier(uri: str, base: Path, settings: dict[str, Any] | None = None) -> Notifier:
+    cls, parsed = resolve("notify", IMPLEMENTATIONS, uri)
+    return cls.from_uri(parsed, base, settings or {})

@@ -1,0 +1,68 @@
+"""`stainless versions` and `stainless rollback`: the registry, for people and scripts."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from stainless.cli.options import load, project_options
+from stainless.core.errors import StainlessError
+
+
+@click.command()
+@project_options
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def versions(project_dir: Path, env: str | None, as_json: bool) -> None:
+    """List every version: status, metrics, creation time and lineage."""
+    project = load(project_dir, env)
+    rows = project.registry.list()
+    if as_json:
+        click.echo(json.dumps([row.to_dict() for row in rows], indent=2, default=str))
+        return
+    metric = project.config.metric
+    table = Table(title=f"{project.name} versions")
+    for column in ("version", "status", metric, "created", "run id", "commit", "data"):
+        table.add_column(column)
+    for row in rows:
+        value = row.metrics.get(metric)
+        git = row.lineage.get("git") or {}
+        table.add_row(
+            str(row.version), row.status, f"{value:.4g}" if isinstance(value, float) else "-",
+            row.created_at, row.run_id, (git.get("commit") or "-")[:8],
+            str(row.lineage.get("data_fingerprint", "-"))[:16],
+        )
+    Console().print(table)
+
+
+@click.command()
+@project_options
+@click.option("--to", "to_version", type=int, required=True, help="Version to restore.")
+@click.option("--reason", default="manual rollback", show_default=True)
+def rollback(project_dir: Path, env: str | None, to_version: int, reason: str) -> None:
+    """Make an earlier version production again (the current one becomes rolled_back)."""
+    project = load(project_dir, env)
+    registry = project.registry
+    target = registry.get(to_version)
+    if target.status == "production":
+        raise StainlessError(f"version {to_version} is already production")
+    if target.status == "rejected":
+        raise StainlessError(
+            f"version {to_version} was rejected by evaluation and never served",
+            fix="pick a version that was production before (see `stainless versions`)",
+        )
+    current = registry.production()
+    if current is not None:
+        registry.set_status(current.version, "rolled_back", f"{reason}: back to {to_version}")
+    registry.promote(to_version, reason)
+    project.notify(
+        "rolled_back",
+        f"Rolled back to version {to_version}"
+        + (f" (was {current.version})" if current else ""),
+        fields={"reason": reason},
+        severity="alert",
+    )
+    click.echo(f"version {to_version} is production")

@@ -1,0 +1,1 @@
+"""Bottom layer: errors, identifiers and small utilities with no knowledge of models."""

@@ -1,0 +1,106 @@
+"""Stage 1: call the data scientist's ``preprocess(ctx)`` and store the splits as Parquet."""
+
+from __future__ import annotations
+
+import io
+import logging
+import time
+from typing import Any
+
+import pandas as pd
+
+from stainless.core.errors import HookError
+from stainless.pipeline import markers
+from stainless.pipeline.layout import dataset_key
+from stainless.pipeline.lineage import frame_fingerprint
+from stainless.pipeline.project import Project
+from stainless.project.context import Context
+from stainless.project.datasets import Datasets
+from stainless.project.hooks import load_hook
+
+log = logging.getLogger("stainless.pipeline")
+STAGE = "preprocess"
+
+
+def run_preprocess(project: Project, run_id: str, force: bool = False) -> dict[str, Any]:
+    if not force and (done := markers.completed(project.store, run_id, STAGE)):
+        log.info("preprocess already done for run %s; skipping", run_id)
+        return done
+    config = project.config
+    hook_file = config.hook_path("preprocess")
+    preprocess = load_hook("preprocess", hook_file)
+    work = project.work_dir / run_id / STAGE
+    source = project.open_data()
+    started = time.monotonic()
+    try:
+        ctx = Context(config, run_id, STAGE, work, data=source)
+        datasets = preprocess(ctx)
+    finally:
+        source.close()
+    check_datasets(datasets, config.target, hook_file.name)
+    splits: dict[str, dict[str, Any]] = {}
+    for split, frame in datasets.items():
+        buffer = io.BytesIO()
+        frame.to_parquet(buffer, index=False)
+        project.store.put_bytes(dataset_key(run_id, split), buffer.getvalue())
+        splits[split] = {"rows": len(frame), "fingerprint": frame_fingerprint(frame)}
+    fingerprint = "-".join(splits[name]["fingerprint"] for name in sorted(splits))
+    total = sum(s["rows"] for s in splits.values())
+    return markers.mark_completed(
+        project.store,
+        run_id,
+        STAGE,
+        {
+            "splits": splits,
+            "data_fingerprint": fingerprint,
+            "validation_fraction": splits["validation"]["rows"] / total if total else 0.0,
+            "duration_s": round(time.monotonic() - started, 3),
+            "metrics": ctx.metrics,
+        },
+    )
+
+
+def check_datasets(datasets: Any, target: str, hook_file: str) -> None:
+    """Fail with a message naming the hook file and what to return instead."""
+    if not isinstance(datasets, Datasets):
+        raise HookError(
+            "preprocess must return a stainless.Datasets",
+            file=hook_file,
+            found=type(datasets).__name__,
+            fix="return Datasets(train=train_df, validation=validation_df)",
+        )
+    for split, frame in (("train", datasets.train), ("validation", datasets.validation),
+                         ("test", datasets.test)):
+        if frame is None and split == "test":
+            continue
+        if not isinstance(frame, pd.DataFrame):
+            raise HookError(
+                f"Datasets.{split} must be a pandas DataFrame",
+                file=hook_file,
+                found=type(frame).__name__,
+            )
+        if frame.empty:
+            raise HookError(f"Datasets.{split} is empty", file=hook_file,
+                            fix="check the query and the split in preprocess")
+        if target not in frame.columns:
+            raise HookError(
+                f"Datasets.{split} has no target column {target!r}",
+                file=hook_file,
+                found="columns " + ", ".join(map(str, frame.columns[:20])),
+                fix=f"keep the target column in every split, or change `target:` in model.yaml",
+            )
+        if frame.columns.duplicated().any():
+            raise HookError(f"Datasets.{split} has duplicate column names", file=hook_file)
+
+
+def load_split(project: Project, run_id: str, split: str) -> pd.DataFrame:
+    return pd.read_parquet(io.BytesIO(project.store.get_bytes(dataset_key(run_id, split))))
+
+
+def load_datasets(project: Project, run_id: str) -> Datasets:
+    test_key = dataset_key(run_id, "test")
+    return Datasets(
+        train=load_split(project, run_id, "train"),
+        validation=load_split(project, run_id, "validation"),
+        test=load_split(project, run_id, "test") if project.store.exists(test_key) else None,
+    )

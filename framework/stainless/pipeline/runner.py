@@ -1,0 +1,132 @@
+"""`stainless run`: the whole lifecycle locally, stage after stage, each in its own limits.
+
+Stages run as subprocesses of the compute backend (like they would run as SageMaker jobs or
+Airflow tasks), or in this process with ``in_process=True`` (faster, for debugging and tests).
+Completed stages are skipped, so re-running a failed run id resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from stainless.backends.compute import StageJob, open_compute
+from stainless.core.errors import StageError, StainlessError
+from stainless.pipeline import markers
+from stainless.pipeline.decide import run_decide
+from stainless.pipeline.evaluate import run_evaluate
+from stainless.pipeline.preprocess import run_preprocess
+from stainless.pipeline.project import Project
+from stainless.pipeline.train import run_train
+
+log = logging.getLogger("stainless.pipeline")
+
+StageFunction = Callable[[Project, str, bool], dict[str, Any]]
+STAGES: dict[str, StageFunction] = {
+    "preprocess": run_preprocess,
+    "train": run_train,
+    "evaluate": run_evaluate,
+    "decide": run_decide,
+}
+# Which resources block of model.yaml bounds each stage.
+STAGE_RESOURCES = {"preprocess": "preprocess", "train": "train", "evaluate": "preprocess",
+                   "decide": "preprocess"}
+
+
+@dataclass
+class RunReport:
+    run_id: str
+    stages: dict[str, dict[str, Any]] = field(default_factory=dict)
+    durations: dict[str, float] = field(default_factory=dict)
+    failed: str | None = None
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.failed is None
+
+
+def run_stage(project: Project, stage: str, run_id: str, force: bool = False) -> dict[str, Any]:
+    """Run one stage in this process (what the CLI stage commands and the DAG call)."""
+    if stage not in STAGES:
+        raise StageError(f"unknown stage {stage!r}", expected=", ".join(STAGES))
+    try:
+        return STAGES[stage](project, run_id, force)
+    except StainlessError as exc:
+        project.notify("stage_failed", f"{stage} failed: {exc}", run_id,
+                       fields={"stage": stage}, severity="alert")
+        raise
+    except Exception as exc:
+        project.notify("stage_failed", f"{stage} failed: {type(exc).__name__}: {exc}", run_id,
+                       fields={"stage": stage}, severity="alert")
+        raise
+
+
+def stage_names(until: str | None) -> list[str]:
+    names = list(STAGES)
+    if until is None:
+        return names
+    if until not in STAGES:
+        raise StageError(f"unknown stage {until!r} for --until", expected=", ".join(STAGES))
+    return names[: names.index(until) + 1]
+
+
+def run_lifecycle(project: Project, run_id: str, until: str | None = None,
+                  in_process: bool = False, on_stage: Callable[[str, str], None] | None = None,
+                  ) -> RunReport:
+    report = RunReport(run_id)
+    stages = stage_names(until)
+    if not any(markers.completed(project.store, run_id, s) for s in stages):
+        project.notify("run_started", f"Run {run_id} started", run_id,
+                       fields={"stages": " → ".join(stages)})
+    for stage in stages:
+        if on_stage:
+            on_stage(stage, "start")
+        started = time.monotonic()
+        try:
+            if in_process:
+                report.stages[stage] = run_stage(project, stage, run_id)
+            else:
+                report.stages[stage] = _run_subprocess(project, stage, run_id)
+        except StainlessError as exc:
+            report.failed, report.error = stage, exc.render()
+            if on_stage:
+                on_stage(stage, "failed")
+            return report
+        report.durations[stage] = time.monotonic() - started
+        if on_stage:
+            on_stage(stage, "done")
+    decision = report.stages.get("decide")
+    if decision:
+        project.notify("run_finished", f"Run {run_id} finished: {decision['action']}", run_id)
+    return report
+
+
+def _run_subprocess(project: Project, stage: str, run_id: str) -> dict[str, Any]:
+    if (done := markers.completed(project.store, run_id, stage)) is not None:
+        return done
+    config = project.config
+    resources = config.resources_for(STAGE_RESOURCES[stage])
+    command = [sys.executable, "-m", "stainless", stage, "-C", str(project.dir), "--run-id", run_id]
+    if config.env:
+        command += ["--env", config.env]
+    job = StageJob(stage=stage, run_id=run_id, command=command, cwd=project.dir,
+                   cpus=float(resources["cpus"]), memory_gb=float(resources["memory_gb"]),
+                   timeout_s=config.max_runtime_seconds, env={"STAINLESS_LOG_FORMAT": "plain"})
+    result = open_compute("local://", project.dir).run(job)
+    if result.reason:
+        message = f"stage {stage} was stopped: it {result.reason}"
+        project.notify("stage_failed", message, run_id, fields={"stage": stage}, severity="alert")
+        raise StageError(message, file="model.yaml",
+                         fix="raise max_runtime / resources in model.yaml, or make the stage lighter")
+    if result.returncode != 0:
+        raise StageError(f"stage {stage} failed (exit code {result.returncode}); "
+                         "its error is printed above")
+    done = markers.completed(project.store, run_id, stage)
+    if done is None:
+        raise StageError(f"stage {stage} exited cleanly but recorded no result")
+    return done

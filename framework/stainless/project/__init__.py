@@ -1,0 +1,1 @@
+"""The project contract: ``model.yaml``, the hook files, Datasets, the hook context, schemas."""

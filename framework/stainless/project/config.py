@@ -1,0 +1,257 @@
+"""Load and validate ``model.yaml`` against the JSON Schema shipped with the framework.
+
+Every error names the file, the key, what was expected and what was found, because the person
+reading it is a data scientist who just edited that file.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+
+from stainless.core.durations import parse_duration
+from stainless.core.errors import ConfigError, truncate
+from stainless.core.hashing import config_hash
+
+CONFIG_FILE = "model.yaml"
+BACKEND_KEYS = ("data", "store", "registry", "notify", "endpoint")
+MINIMIZED_METRICS = frozenset({"rmse", "mae", "log_loss"})
+CLASSIFICATION_METRICS = frozenset({"accuracy", "f1", "roc_auc", "log_loss"})
+SCORE_METRICS = frozenset({"roc_auc", "log_loss"})
+
+
+@cache
+def model_schema() -> dict[str, Any]:
+    text = resources.files("stainless.project").joinpath("schema/model.schema.json").read_text()
+    return json.loads(text)
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """The validated ``model.yaml`` with every default filled in."""
+
+    project_dir: Path
+    raw: dict[str, Any]
+    env: str | None = None
+    backends: dict[str, str] = field(default_factory=dict)
+
+    def __getitem__(self, key: str) -> Any:
+        return self.raw[key]
+
+    @property
+    def name(self) -> str:
+        return self.raw["name"]
+
+    @property
+    def target(self) -> str:
+        return self.raw["target"]
+
+    @property
+    def metric(self) -> str:
+        return self.raw["metric"]
+
+    @property
+    def direction(self) -> str:
+        return self.raw["direction"]
+
+    @property
+    def is_classification(self) -> bool:
+        return self.metric in CLASSIFICATION_METRICS
+
+    @property
+    def test_size(self) -> float:
+        return float(self.raw["test_size"])
+
+    @property
+    def max_runtime_seconds(self) -> float:
+        return parse_duration(self.raw["max_runtime"])
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return self.raw["params"]
+
+    def hook_path(self, hook: str) -> Path:
+        return self.project_dir / self.raw["hooks"][hook]
+
+    def backend(self, kind: str) -> str:
+        return self.backends[kind]
+
+    def resources_for(self, stage: str) -> dict[str, Any]:
+        return self.raw["resources"][stage]
+
+    @property
+    def hash(self) -> str:
+        """Hash of the effective configuration (for lineage): same config, same hash."""
+        return config_hash({"config": self.raw, "backends": self.backends})
+
+
+def load_config(project_dir: str | os.PathLike[str] = ".", env: str | None = None) -> ModelConfig:
+    project = Path(project_dir).resolve()
+    path = project / CONFIG_FILE
+    if not path.is_file():
+        raise ConfigError(
+            "file not found",
+            file=str(path),
+            fix="run stainless inside a model repository, or pass -C PROJECT_DIR "
+            "(create one with `stainless new`)",
+        )
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise ConfigError(
+            f"not valid YAML{where}: {getattr(exc, 'problem', exc)}",
+            file=CONFIG_FILE,
+            fix="check indentation and quoting around that line",
+        ) from None
+    if document is None:
+        document = {}
+    return config_from_mapping(document, project, env=env)
+
+
+def config_from_mapping(
+    document: Any, project_dir: Path, env: str | None = None, file: str = CONFIG_FILE
+) -> ModelConfig:
+    if not isinstance(document, dict):
+        raise ConfigError(
+            "the top level must be a mapping of keys to values",
+            file=file,
+            found=type(document).__name__,
+        )
+    validator = Draft202012Validator(model_schema())
+    errors = sorted(validator.iter_errors(document), key=lambda e: (len(e.path), list(e.path)))
+    if errors:
+        raise _explain(errors[0], file, len(errors))
+    raw = _with_defaults(copy.deepcopy(document), model_schema(), model_schema())
+    raw.setdefault("direction", "minimize" if raw["metric"] in MINIMIZED_METRICS else "maximize")
+    _check_semantics(raw, file)
+    env = env if env is not None else os.environ.get("STAINLESS_ENV") or None
+    return ModelConfig(project_dir=project_dir, raw=raw, env=env, backends=_backends(raw, env, file))
+
+
+def _backends(raw: dict[str, Any], env: str | None, file: str) -> dict[str, str]:
+    chosen = {key: raw.get(key, "") for key in BACKEND_KEYS}
+    chosen["endpoint"] = chosen["endpoint"] or "local://"
+    if env:
+        if env not in raw["environments"]:
+            known = ", ".join(sorted(raw["environments"])) or "none defined"
+            raise ConfigError(
+                f"unknown environment {env!r}",
+                file=file,
+                key="environments",
+                expected=f"one of: {known}",
+                fix=f"add environments.{env} to {file}, or unset STAINLESS_ENV / --env",
+            )
+        chosen.update(raw["environments"][env])
+    # 12-factor: the deployment (CI, Airflow, the container) can point any backend elsewhere.
+    for key in BACKEND_KEYS:
+        override = os.environ.get(f"STAINLESS_{key.upper()}")
+        if override:
+            chosen[key] = override
+    return chosen
+
+
+def _check_semantics(raw: dict[str, Any], file: str) -> None:
+    metric, direction = raw["metric"], raw["direction"]
+    natural = "minimize" if metric in MINIMIZED_METRICS else "maximize"
+    if direction != natural:
+        raise ConfigError(
+            f"{metric} is a metric to {natural}",
+            file=file,
+            key="direction",
+            expected=natural,
+            found=direction,
+            fix=f"set direction: {natural} (or remove the key; it defaults from the metric)",
+        )
+    try:
+        parse_duration(raw["max_runtime"])
+    except ValueError as exc:
+        raise ConfigError(str(exc), file=file, key="max_runtime", fix="use e.g. 30m or 2h") from None
+
+
+def _explain(error: ValidationError, file: str, total: int) -> ConfigError:
+    key = ".".join(str(part) for part in error.absolute_path) or "(top level)"
+    more = f" ({total - 1} more problem(s) after this one)" if total > 1 else ""
+    validator, value = error.validator, error.validator_value
+    if validator == "required":
+        missing = [name for name in value if name not in error.instance]
+        field_name = missing[0] if missing else "?"
+        prefix = f"{key}." if error.absolute_path else ""
+        description = _description_of(error, field_name)
+        return ConfigError(
+            f"required key is missing{more}",
+            file=file,
+            key=f"{prefix}{field_name}",
+            fix=f"add `{field_name}:` ({description})" if description else f"add `{field_name}:`",
+        )
+    if validator == "additionalProperties":
+        allowed = sorted(error.schema.get("properties", {}))
+        extra = sorted(set(error.instance) - set(allowed))
+        prefix = f"{key}." if error.absolute_path else ""
+        return ConfigError(
+            f"unknown key{more}",
+            file=file,
+            key=f"{prefix}{extra[0] if extra else '?'}",
+            expected="one of " + ", ".join(allowed),
+            fix="check the spelling, or remove the key",
+        )
+    expected = {
+        "enum": lambda: "one of " + ", ".join(map(str, value)),
+        "type": lambda: f"a value of type {value}",
+        "pattern": lambda: f"text matching {value}",
+        "minimum": lambda: f"a number >= {value}",
+        "maximum": lambda: f"a number <= {value}",
+        "exclusiveMinimum": lambda: f"a number > {value}",
+        "exclusiveMaximum": lambda: f"a number < {value}",
+        "minLength": lambda: f"text of at least {value} character(s)",
+    }.get(validator, lambda: error.message)()
+    return ConfigError(
+        f"invalid value{more}",
+        file=file,
+        key=key,
+        expected=expected,
+        found=truncate(error.instance),
+        fix=_description_of(error, None) or "see docs/model-yaml.md",
+    )
+
+
+def _description_of(error: ValidationError, child: str | None) -> str:
+    schema = error.schema
+    if child is not None:
+        schema = schema.get("properties", {}).get(child, {})
+    return str(schema.get("description", ""))
+
+
+def _with_defaults(value: Any, schema: dict[str, Any], root: dict[str, Any]) -> Any:
+    """Fill JSON Schema ``default``s recursively (jsonschema validates but never fills)."""
+    if "$ref" in schema:
+        ref = schema["$ref"].removeprefix("#/")
+        target = root
+        for part in ref.split("/"):
+            target = target[part]
+        schema = {**target, **{k: v for k, v in schema.items() if k != "$ref"}}
+    if not isinstance(value, dict):
+        return value
+    for name, sub in schema.get("properties", {}).items():
+        sub_resolved = sub
+        if "$ref" in sub:
+            ref = sub["$ref"].removeprefix("#/")
+            sub_resolved = root
+            for part in ref.split("/"):
+                sub_resolved = sub_resolved[part]
+        if name not in value and "default" in sub_resolved:
+            value[name] = copy.deepcopy(sub_resolved["default"])
+        if name in value:
+            value[name] = _with_defaults(value[name], sub, root)
+    return value

@@ -1,0 +1,125 @@
+"""The request/response JSON Schemas of a model, and fast compiled validators for them.
+
+Schemas are checked once with the reference ``jsonschema`` implementation (clear messages for a
+person); requests are validated with ``jsonschema-rs`` (compiled, microseconds per call).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jsonschema_rs
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError as JsonSchemaError
+
+from stainless.core.errors import SchemaError
+
+MAX_ERRORS = 5
+MAX_MESSAGE = 200
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One reason a document is invalid: where (JSON pointer) and why, bounded in size."""
+
+    path: str
+    message: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"path": self.path, "message": self.message}
+
+
+class CompiledValidator:
+    def __init__(self, schema: dict[str, Any]) -> None:
+        self.schema = schema
+        self._validator = jsonschema_rs.Draft202012Validator(schema)
+
+    def is_valid(self, instance: Any) -> bool:
+        return self._validator.is_valid(instance)
+
+    def violations(self, instance: Any, limit: int = MAX_ERRORS) -> list[Violation]:
+        found: list[Violation] = []
+        for error in self._validator.iter_errors(instance):
+            pointer = "/" + "/".join(str(part) for part in error.instance_path)
+            message = error.message
+            if len(message) > MAX_MESSAGE:
+                message = message[: MAX_MESSAGE - 3] + "..."
+            found.append(Violation(pointer, message))
+            if len(found) >= limit:
+                break
+        return found
+
+
+@dataclass(frozen=True)
+class ModelSchemas:
+    file: str
+    request: dict[str, Any]
+    response: dict[str, Any]
+    request_validator: CompiledValidator = field(repr=False, compare=False)
+    response_validator: CompiledValidator = field(repr=False, compare=False)
+
+    @property
+    def request_examples(self) -> list[Any]:
+        return list(self.request.get("examples", []))
+
+    @property
+    def response_examples(self) -> list[Any]:
+        return list(self.response.get("examples", []))
+
+
+def load_schemas(path: Path) -> ModelSchemas:
+    """Read ``schemas.json`` ({"request": ..., "response": ...}) and check it thoroughly."""
+    name = path.name
+    if not path.is_file():
+        raise SchemaError(
+            "file not found", file=str(path), fix='create it with {"request": {...}, "response": {...}}'
+        )
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise SchemaError(
+            f"not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}", file=name
+        ) from None
+    if not isinstance(document, dict):
+        raise SchemaError("must be a JSON object", file=name, expected='{"request": ..., "response": ...}')
+    for key in ("request", "response"):
+        if key not in document:
+            raise SchemaError(
+                "missing JSON Schema", file=name, key=key, fix=f'add "{key}": {{"type": "object", ...}}'
+            )
+        schema = document[key]
+        if not isinstance(schema, dict):
+            raise SchemaError("must be a JSON Schema object", file=name, key=key)
+        try:
+            Draft202012Validator.check_schema(schema)
+        except JsonSchemaError as exc:
+            where = "/".join(str(p) for p in exc.absolute_path)
+            raise SchemaError(
+                f"not a valid JSON Schema (draft 2020-12) at {where or 'the top'}: {exc.message}",
+                file=name,
+                key=key,
+            ) from None
+        for index, example in enumerate(schema.get("examples", [])):
+            errors = list(Draft202012Validator(schema).iter_errors(example))
+            if errors:
+                raise SchemaError(
+                    f"example {index} does not validate: {errors[0].message}",
+                    file=name,
+                    key=f"{key}.examples[{index}]",
+                    fix="fix the example or the schema so they agree",
+                )
+    unknown = sorted(set(document) - {"request", "response", "$comment"})
+    if unknown:
+        raise SchemaError(
+            "unknown top-level key", file=name, key=unknown[0], expected='"request" and "response"'
+        )
+    return ModelSchemas(
+        file=name,
+        request=document["request"],
+        response=document["response"],
+        request_validator=CompiledValidator(document["request"]),
+        response_validator=CompiledValidator(document["response"]),
+    )
