@@ -53,8 +53,9 @@ def problems(answers):
     except ValueError:
         test_size = -1
     if not 0 < test_size < 1:
-        found.append(f"test_size {answers['test_size']!r}: give a fraction between 0 and 1, "
-                     "e.g. 0.2")
+        found.append(
+            f"test_size {answers['test_size']!r}: give a fraction between 0 and 1, e.g. 0.2"
+        )
     if not re.fullmatch(r"\d+(\.\d+)?[smhd]?", answers["max_runtime"].strip()):
         found.append(f"max_runtime {answers['max_runtime']!r}: give a duration like 30m or 2h")
     schedule = answers["schedule"].strip()

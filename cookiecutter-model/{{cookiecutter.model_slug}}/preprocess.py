@@ -5,7 +5,6 @@ data/, each file a table; in production: the warehouse). Return a stainless.Data
 """
 
 from sklearn.model_selection import train_test_split
-
 from stainless import Datasets
 
 COLUMNS = "area_sqm, bedrooms, age_years, distance_km, neighborhood"
@@ -23,4 +22,7 @@ def preprocess(ctx) -> Datasets:
 {%- endif %}
     )
     ctx.logger.info("preprocessed %d training and %d validation rows", len(train), len(validation))
-    return Datasets(train=train.reset_index(drop=True), validation=validation.reset_index(drop=True))
+    return Datasets(
+        train=train.reset_index(drop=True),
+        validation=validation.reset_index(drop=True),
+    )

@@ -14,6 +14,7 @@ from stainless.core.errors import StainlessError
 
 # name -> (module, attribute, one-line help)
 COMMANDS: dict[str, tuple[str, str, str]] = {
+    "demo": ("stainless.cli.demo", "demo", "Run the whole local lifecycle on the example model."),
     "new": ("stainless.cli.new", "new", "Create a model repository from the template."),
     "run": ("stainless.cli.run", "run", "Run the whole lifecycle locally."),
     "preprocess": ("stainless.cli.stages", "preprocess", "Run the preprocess stage of a run."),
@@ -22,6 +23,10 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "decide": ("stainless.cli.stages", "decide", "Run the decide stage of a run."),
     "versions": ("stainless.cli.versions", "versions", "List model versions in the registry."),
     "rollback": ("stainless.cli.versions", "rollback", "Make an earlier version production."),
+    "serve": ("stainless.cli.serve", "serve", "Serve a model over HTTP (SageMaker contract)."),
+    "endpoint": ("stainless.cli.endpoint", "endpoint", "Run the model's endpoint locally."),
+    "traffic": ("stainless.cli.traffic", "traffic", "Replay validation requests at an endpoint."),
+    "dags": ("dag_generator.cli", "dags", "Render Airflow DAGs and upload them to S3."),
 }
 
 
@@ -51,13 +56,21 @@ class LazyGroup(click.Group):
 def setup_logging(verbose: bool) -> None:
     level = logging.DEBUG if verbose else logging.INFO
     if os.environ.get("STAINLESS_LOG_FORMAT") == "plain" or not sys.stderr.isatty():
-        logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-                            stream=sys.stderr, force=True)
+        logging.basicConfig(
+            level=level,
+            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+            stream=sys.stderr,
+            force=True,
+        )
     else:
         from rich.logging import RichHandler
 
-        logging.basicConfig(level=level, format="%(message)s", force=True,
-                            handlers=[RichHandler(show_path=False, markup=False)])
+        logging.basicConfig(
+            level=level,
+            format="%(message)s",
+            force=True,
+            handlers=[RichHandler(show_path=False, markup=False)],
+        )
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -13,11 +13,19 @@ from stainless.pipeline.project import Project, open_project
 
 def project_options(function: Callable[..., Any]) -> Callable[..., Any]:
     function = click.option(
-        "-C", "--project-dir", "project_dir", type=click.Path(file_okay=False, path_type=Path),
-        default=Path("."), show_default=True, help="Model repository (folder with model.yaml).",
+        "-C",
+        "--project-dir",
+        "project_dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=Path("."),
+        show_default=True,
+        help="Model repository (folder with model.yaml).",
     )(function)
     return click.option(
-        "--env", "env", default=None, envvar="STAINLESS_ENV",
+        "--env",
+        "env",
+        default=None,
+        envvar="STAINLESS_ENV",
         help="Named environment of model.yaml `environments:` (backend URIs), e.g. aws.",
     )(function)
 

@@ -6,6 +6,7 @@ import json
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.console import Console
@@ -13,18 +14,32 @@ from rich.table import Table
 
 from stainless.cli.options import load, project_options
 from stainless.core.ids import check_run_id, new_run_id
+from stainless.pipeline.runner import RunReport
 
 
 @click.command()
 @project_options
-@click.option("--until", type=click.Choice(["preprocess", "train", "evaluate", "decide"]),
-              default=None, help="Stop after this stage.")
+@click.option(
+    "--until",
+    type=click.Choice(["preprocess", "train", "evaluate", "decide"]),
+    default=None,
+    help="Stop after this stage.",
+)
 @click.option("--run-id", default=None, help="Resume this run (completed stages are skipped).")
-@click.option("--in-process", is_flag=True,
-              help="Run stages in this process instead of limited subprocesses (faster).")
+@click.option(
+    "--in-process",
+    is_flag=True,
+    help="Run stages in this process instead of limited subprocesses (faster).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the run report as JSON.")
-def run(project_dir: Path, env: str | None, until: str | None, run_id: str | None,
-        in_process: bool, as_json: bool) -> None:
+def run(
+    project_dir: Path,
+    env: str | None,
+    until: str | None,
+    run_id: str | None,
+    in_process: bool,
+    as_json: bool,
+) -> None:
     """Preprocess, train, evaluate against production, and decide, on this machine."""
     from stainless.pipeline.runner import run_lifecycle
 
@@ -43,18 +58,29 @@ def run(project_dir: Path, env: str | None, until: str | None, run_id: str | Non
     report = run_lifecycle(project, run_id, until=until, in_process=in_process, on_stage=show)
     elapsed = time.monotonic() - started
     if as_json:
-        click.echo(json.dumps({"run_id": run_id, "ok": report.ok, "failed": report.failed,
-                               "error": report.error, "stages": report.stages,
-                               "elapsed_s": round(elapsed, 2)}, indent=2, default=str))
+        click.echo(
+            json.dumps(
+                {
+                    "run_id": run_id,
+                    "ok": report.ok,
+                    "failed": report.failed,
+                    "error": report.error,
+                    "stages": report.stages,
+                    "elapsed_s": round(elapsed, 2),
+                },
+                indent=2,
+                default=str,
+            )
+        )
     else:
-        _summary(console, project.config.metric, report, elapsed)
+        show_report(console, project.config.metric, report, elapsed)
     if not report.ok:
         console.print(f"[red]error:[/red] {report.error}")
         console.print(f"resume with: stainless run -C {project_dir} --run-id {run_id}")
         sys.exit(1)
 
 
-def _summary(console: Console, metric: str, report, elapsed: float) -> None:  # type: ignore[no-untyped-def]
+def show_report(console: Console, metric: str, report: RunReport, elapsed: float) -> None:
     table = Table(title=f"run {report.run_id} ({elapsed:.1f}s)")
     table.add_column("stage")
     table.add_column("result")
@@ -63,7 +89,7 @@ def _summary(console: Console, metric: str, report, elapsed: float) -> None:  # 
     console.print(table)
 
 
-def _describe(stage: str, result: dict, metric: str) -> str:  # type: ignore[type-arg]
+def _describe(stage: str, result: dict[str, Any], metric: str) -> str:
     if stage == "preprocess":
         return ", ".join(f"{k}: {v['rows']} rows" for k, v in result["splits"].items())
     if stage == "train":

@@ -18,8 +18,9 @@ def _stage_command(stage: str) -> click.Command:
     @click.option("--run-id", default=None, help="Run to work on (default: a new run id).")
     @click.option("--force", is_flag=True, help="Run again even if this stage already completed.")
     @click.option("--json", "as_json", is_flag=True, help="Print the stage result as JSON.")
-    def command(project_dir: Path, env: str | None, run_id: str | None, force: bool,
-                as_json: bool) -> None:
+    def command(
+        project_dir: Path, env: str | None, run_id: str | None, force: bool, as_json: bool
+    ) -> None:
         from stainless.pipeline.runner import run_stage
 
         project = load(project_dir, env)

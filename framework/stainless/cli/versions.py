@@ -11,6 +11,7 @@ from rich.table import Table
 
 from stainless.cli.options import load, project_options
 from stainless.core.errors import StainlessError
+from stainless.pipeline.project import Project
 
 
 @click.command()
@@ -23,19 +24,29 @@ def versions(project_dir: Path, env: str | None, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps([row.to_dict() for row in rows], indent=2, default=str))
         return
+    Console().print(versions_table(project))
+
+
+def versions_table(project: Project) -> Table:
     metric = project.config.metric
     table = Table(title=f"{project.name} versions")
-    for column in ("version", "status", metric, "created", "run id", "commit", "data"):
-        table.add_column(column)
-    for row in rows:
+    table.add_column("version", justify="right")
+    table.add_column("status", no_wrap=True, min_width=11)
+    for column in (metric, "created", "run id", "commit", "data"):
+        table.add_column(column, overflow="fold")
+    for row in project.registry.list():
         value = row.metrics.get(metric)
         git = row.lineage.get("git") or {}
         table.add_row(
-            str(row.version), row.status, f"{value:.4g}" if isinstance(value, float) else "-",
-            row.created_at, row.run_id, (git.get("commit") or "-")[:8],
+            str(row.version),
+            row.status,
+            f"{value:.4g}" if isinstance(value, float) else "-",
+            row.created_at,
+            row.run_id,
+            (git.get("commit") or "-")[:8],
             str(row.lineage.get("data_fingerprint", "-"))[:16],
         )
-    Console().print(table)
+    return table
 
 
 @click.command()
@@ -60,8 +71,7 @@ def rollback(project_dir: Path, env: str | None, to_version: int, reason: str) -
     registry.promote(to_version, reason)
     project.notify(
         "rolled_back",
-        f"Rolled back to version {to_version}"
-        + (f" (was {current.version})" if current else ""),
+        f"Rolled back to version {to_version}" + (f" (was {current.version})" if current else ""),
         fields={"reason": reason},
         severity="alert",
     )

@@ -25,15 +25,20 @@ def run_decide(project: Project, run_id: str, force: bool = False) -> dict[str, 
         return done
     evaluated = markers.completed(project.store, run_id, "evaluate")
     if evaluated is None:
-        raise StageError(f"run {run_id} has not been evaluated",
-                         fix=f"run `stainless evaluate --run-id {run_id}` first")
+        raise StageError(
+            f"run {run_id} has not been evaluated",
+            fix=f"run `stainless evaluate --run-id {run_id}` first",
+        )
     config = project.config
     evaluation = json.loads(project.store.get_bytes(evaluation_key(run_id)))
     predictions = pd.read_parquet(io.BytesIO(project.store.get_bytes(predictions_key(run_id))))
     verdict = judge(evaluation, predictions, config["promotion"], config.metric, config.direction)
     version = evaluation["candidate"]["version"]
-    decision = {"action": "promote" if verdict.promote else "reject", "metric": config.metric,
-                **verdict.to_dict()}
+    decision = {
+        "action": "promote" if verdict.promote else "reject",
+        "metric": config.metric,
+        **verdict.to_dict(),
+    }
     registry = project.registry
     registry.record_decision(version, decision)
     if verdict.promote:

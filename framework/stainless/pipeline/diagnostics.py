@@ -39,8 +39,9 @@ def _scatter(axis: Any, table: pd.DataFrame) -> None:
     truth = table["y_true"].astype(float)
     axis.scatter(truth, table["candidate_pred"].astype(float), s=8, alpha=0.6, label="candidate")
     if "production_pred" in table:
-        axis.scatter(truth, table["production_pred"].astype(float), s=8, alpha=0.4,
-                     label="production")
+        axis.scatter(
+            truth, table["production_pred"].astype(float), s=8, alpha=0.4, label="production"
+        )
     low, high = float(truth.min()), float(truth.max())
     axis.plot([low, high], [low, high], color="grey", linewidth=1)
     axis.set_xlabel("actual")

@@ -13,6 +13,7 @@ import pandas as pd
 
 from stainless.backends.registry import ModelVersion
 from stainless.core.errors import HookError, SchemaError, StageError
+from stainless.core.hashing import file_digest
 from stainless.pipeline import diagnostics, markers
 from stainless.pipeline.layout import evaluation_key, figure_key, model_key, predictions_key
 from stainless.pipeline.metrics import SCORE_METRICS, compute_metric
@@ -38,14 +39,21 @@ def rows_as_requests(frame: pd.DataFrame, target: str) -> list[dict[str, Any]]:
 
 
 def load_version(project: Project, run_id: str, label: str) -> LoadedModel:
-    tarball = project.work_dir / "models" / f"{run_id}.tar.gz"
-    if not tarball.is_file():
-        project.store.get_file(model_key(run_id), tarball)
-    return LoadedModel.from_bundle(extract_model(tarball, project.work_dir / "models" / run_id))
+    """Load a run's packaged model through the serving path. Extracted copies are keyed by
+    content, so a retrained run (``train --force``) is never served from a stale copy."""
+    models = project.work_dir / "models"
+    tarball = models / f"{run_id}.{label}.tar.gz"
+    project.store.get_file(model_key(run_id), tarball)
+    digest = file_digest(tarball)[:12]
+    return LoadedModel.from_bundle(extract_model(tarball, models / f"{run_id}-{digest}"))
 
 
-def score(model: LoadedModel, requests: list[dict[str, Any]], config_fields: tuple[str, str],
-          needs_score: bool) -> tuple[list[Any], list[Any] | None, float]:
+def score(
+    model: LoadedModel,
+    requests: list[dict[str, Any]],
+    config_fields: tuple[str, str],
+    needs_score: bool,
+) -> tuple[list[Any], list[Any] | None, float]:
     """Predict every request; return predictions, scores and mean latency in microseconds."""
     field, score_field = config_fields
     predictions: list[Any] = []
@@ -93,8 +101,10 @@ def run_evaluate(project: Project, run_id: str, force: bool = False) -> dict[str
         return done
     trained = markers.completed(project.store, run_id, "train")
     if trained is None:
-        raise StageError(f"run {run_id} has no trained model",
-                         fix=f"run `stainless train --run-id {run_id}` first")
+        raise StageError(
+            f"run {run_id} has no trained model",
+            fix=f"run `stainless train --run-id {run_id}` first",
+        )
     config = project.config
     validation = load_split(project, run_id, "validation")
     requests = rows_as_requests(validation, config.target)
@@ -112,8 +122,11 @@ def run_evaluate(project: Project, run_id: str, force: bool = False) -> dict[str
         "metric": config.metric,
         "direction": config.direction,
         "rows": len(requests),
-        "candidate": {"version": trained["version"], "value": cand_value,
-                      "latency_us": round(cand_latency, 1)},
+        "candidate": {
+            "version": trained["version"],
+            "value": cand_value,
+            "latency_us": round(cand_latency, 1),
+        },
         "production": None,
     }
     table = pd.DataFrame({"y_true": truth, "candidate_pred": cand_pred})
@@ -144,14 +157,25 @@ def run_evaluate(project: Project, run_id: str, force: bool = False) -> dict[str
     fields_out: dict[str, Any] = {f"candidate {config.metric}": cand_value}
     if prod and prod.get("value") is not None:
         fields_out[f"production {config.metric} (v{prod['version']})"] = prod["value"]
-    project.notify("evaluation", f"Version {trained['version']} evaluated", run_id,
-                   fields=fields_out, figures=figures)
+    project.notify(
+        "evaluation",
+        f"Version {trained['version']} evaluated",
+        run_id,
+        fields=fields_out,
+        figures=figures,
+    )
     return markers.mark_completed(project.store, run_id, STAGE, result)
 
 
-def _score_production(project: Project, production: ModelVersion, requests: list[dict[str, Any]],
-                      truth: list[Any], fields: tuple[str, str], needs_score: bool,
-                      table: pd.DataFrame) -> dict[str, Any]:
+def _score_production(
+    project: Project,
+    production: ModelVersion,
+    requests: list[dict[str, Any]],
+    truth: list[Any],
+    fields: tuple[str, str],
+    needs_score: bool,
+    table: pd.DataFrame,
+) -> dict[str, Any]:
     try:
         model = load_version(project, production.run_id, "production")
         pred, scores, latency = score(model, requests, fields, needs_score)
@@ -186,6 +210,7 @@ def _explain(exc: PredictionError, model: LoadedModel, schemas_file: str) -> Exc
             fix=f"return what {schemas_file} 'response' describes, or change that schema",
         )
     if isinstance(exc, ModelFailure):
-        return HookError(f"the model raised on validation row {row}: {exc.message}",
-                         file=model.source)
+        return HookError(
+            f"the model raised on validation row {row}: {exc.message}", file=model.source
+        )
     return exc

@@ -16,12 +16,20 @@ from stainless.core.hashing import combine, file_digest
 def git_commit(project_dir: Path) -> dict[str, Any] | None:
     try:
         commit = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=project_dir, capture_output=True, text=True,
-            timeout=10, check=True,
+            ["git", "rev-parse", "HEAD"],
+            cwd=project_dir,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
         ).stdout.strip()
         dirty = subprocess.run(
-            ["git", "status", "--porcelain"], cwd=project_dir, capture_output=True, text=True,
-            timeout=10, check=True,
+            ["git", "status", "--porcelain"],
+            cwd=project_dir,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
         ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return None

@@ -22,8 +22,12 @@ def completed(store: ArtifactStore, run_id: str, stage: str) -> dict[str, Any] |
 
 
 def mark_completed(store: ArtifactStore, run_id: str, stage: str, result: dict[str, Any]) -> dict:
-    record = {**result, "stage": stage, "run_id": run_id,
-              "completed_at": datetime.now(UTC).isoformat(timespec="seconds")}
+    record = {
+        **result,
+        "stage": stage,
+        "run_id": run_id,
+        "completed_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
     store.put_bytes(
         stage_marker_key(run_id, stage),
         json.dumps(record, indent=2, sort_keys=True, default=str).encode(),

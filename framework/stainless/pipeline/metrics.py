@@ -11,8 +11,9 @@ from sklearn import metrics as skm
 SCORE_METRICS = frozenset({"roc_auc", "log_loss"})
 
 
-def compute_metric(name: str, y_true: Sequence[Any], y_pred: Sequence[Any] | None,
-                   y_score: Sequence[Any] | None) -> float:
+def compute_metric(
+    name: str, y_true: Sequence[Any], y_pred: Sequence[Any] | None, y_score: Sequence[Any] | None
+) -> float:
     """``y_pred`` are predictions; ``y_score`` positive-class probabilities (binary) or
     rows of class probabilities (multiclass), needed for roc_auc and log_loss."""
     truth = np.asarray(y_true)
@@ -40,8 +41,9 @@ def compute_metric(name: str, y_true: Sequence[Any], y_pred: Sequence[Any] | Non
     if name == "f1":
         labels = np.unique(np.concatenate([truth, pred]))
         if len(labels) <= 2:
-            return float(skm.f1_score(truth, pred, pos_label=labels[-1], average="binary",
-                                      zero_division=0))
+            return float(
+                skm.f1_score(truth, pred, pos_label=labels[-1], average="binary", zero_division=0)
+            )
         return float(skm.f1_score(truth, pred, average="macro", zero_division=0))
     raise ValueError(f"unknown metric {name!r}")
 

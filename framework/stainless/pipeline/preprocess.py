@@ -69,8 +69,11 @@ def check_datasets(datasets: Any, target: str, hook_file: str) -> None:
             found=type(datasets).__name__,
             fix="return Datasets(train=train_df, validation=validation_df)",
         )
-    for split, frame in (("train", datasets.train), ("validation", datasets.validation),
-                         ("test", datasets.test)):
+    for split, frame in (
+        ("train", datasets.train),
+        ("validation", datasets.validation),
+        ("test", datasets.test),
+    ):
         if frame is None and split == "test":
             continue
         if not isinstance(frame, pd.DataFrame):
@@ -80,14 +83,17 @@ def check_datasets(datasets: Any, target: str, hook_file: str) -> None:
                 found=type(frame).__name__,
             )
         if frame.empty:
-            raise HookError(f"Datasets.{split} is empty", file=hook_file,
-                            fix="check the query and the split in preprocess")
+            raise HookError(
+                f"Datasets.{split} is empty",
+                file=hook_file,
+                fix="check the query and the split in preprocess",
+            )
         if target not in frame.columns:
             raise HookError(
                 f"Datasets.{split} has no target column {target!r}",
                 file=hook_file,
                 found="columns " + ", ".join(map(str, frame.columns[:20])),
-                fix=f"keep the target column in every split, or change `target:` in model.yaml",
+                fix="keep the target column in every split, or change `target:` in model.yaml",
             )
         if frame.columns.duplicated().any():
             raise HookError(f"Datasets.{split} has duplicate column names", file=hook_file)

@@ -33,8 +33,12 @@ STAGES: dict[str, StageFunction] = {
     "decide": run_decide,
 }
 # Which resources block of model.yaml bounds each stage.
-STAGE_RESOURCES = {"preprocess": "preprocess", "train": "train", "evaluate": "preprocess",
-                   "decide": "preprocess"}
+STAGE_RESOURCES = {
+    "preprocess": "preprocess",
+    "train": "train",
+    "evaluate": "preprocess",
+    "decide": "preprocess",
+}
 
 
 @dataclass
@@ -57,12 +61,22 @@ def run_stage(project: Project, stage: str, run_id: str, force: bool = False) ->
     try:
         return STAGES[stage](project, run_id, force)
     except StainlessError as exc:
-        project.notify("stage_failed", f"{stage} failed: {exc}", run_id,
-                       fields={"stage": stage}, severity="alert")
+        project.notify(
+            "stage_failed",
+            f"{stage} failed: {exc}",
+            run_id,
+            fields={"stage": stage},
+            severity="alert",
+        )
         raise
     except Exception as exc:
-        project.notify("stage_failed", f"{stage} failed: {type(exc).__name__}: {exc}", run_id,
-                       fields={"stage": stage}, severity="alert")
+        project.notify(
+            "stage_failed",
+            f"{stage} failed: {type(exc).__name__}: {exc}",
+            run_id,
+            fields={"stage": stage},
+            severity="alert",
+        )
         raise
 
 
@@ -75,14 +89,19 @@ def stage_names(until: str | None) -> list[str]:
     return names[: names.index(until) + 1]
 
 
-def run_lifecycle(project: Project, run_id: str, until: str | None = None,
-                  in_process: bool = False, on_stage: Callable[[str, str], None] | None = None,
-                  ) -> RunReport:
+def run_lifecycle(
+    project: Project,
+    run_id: str,
+    until: str | None = None,
+    in_process: bool = False,
+    on_stage: Callable[[str, str], None] | None = None,
+) -> RunReport:
     report = RunReport(run_id)
     stages = stage_names(until)
     if not any(markers.completed(project.store, run_id, s) for s in stages):
-        project.notify("run_started", f"Run {run_id} started", run_id,
-                       fields={"stages": " → ".join(stages)})
+        project.notify(
+            "run_started", f"Run {run_id} started", run_id, fields={"stages": " → ".join(stages)}
+        )
     for stage in stages:
         if on_stage:
             on_stage(stage, "start")
@@ -114,18 +133,29 @@ def _run_subprocess(project: Project, stage: str, run_id: str) -> dict[str, Any]
     command = [sys.executable, "-m", "stainless", stage, "-C", str(project.dir), "--run-id", run_id]
     if config.env:
         command += ["--env", config.env]
-    job = StageJob(stage=stage, run_id=run_id, command=command, cwd=project.dir,
-                   cpus=float(resources["cpus"]), memory_gb=float(resources["memory_gb"]),
-                   timeout_s=config.max_runtime_seconds, env={"STAINLESS_LOG_FORMAT": "plain"})
+    job = StageJob(
+        stage=stage,
+        run_id=run_id,
+        command=command,
+        cwd=project.dir,
+        cpus=float(resources["cpus"]),
+        memory_gb=float(resources["memory_gb"]),
+        timeout_s=config.max_runtime_seconds,
+        env={"STAINLESS_LOG_FORMAT": "plain"},
+    )
     result = open_compute("local://", project.dir).run(job)
     if result.reason:
         message = f"stage {stage} was stopped: it {result.reason}"
         project.notify("stage_failed", message, run_id, fields={"stage": stage}, severity="alert")
-        raise StageError(message, file="model.yaml",
-                         fix="raise max_runtime / resources in model.yaml, or make the stage lighter")
+        raise StageError(
+            message,
+            file="model.yaml",
+            fix="raise max_runtime / resources in model.yaml, or make the stage lighter",
+        )
     if result.returncode != 0:
-        raise StageError(f"stage {stage} failed (exit code {result.returncode}); "
-                         "its error is printed above")
+        raise StageError(
+            f"stage {stage} failed (exit code {result.returncode}); its error is printed above"
+        )
     done = markers.completed(project.store, run_id, stage)
     if done is None:
         raise StageError(f"stage {stage} exited cleanly but recorded no result")

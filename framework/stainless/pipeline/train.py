@@ -45,8 +45,11 @@ def run_train(project: Project, run_id: str, force: bool = False) -> dict[str, A
     result = train(datasets, ctx)
     duration = time.monotonic() - started
     if result is not None:
-        log.warning("%s: train returned a value, which is ignored; write files into "
-                    "ctx.artifact_dir instead", hook_file.name)
+        log.warning(
+            "%s: train returned a value, which is ignored; write files into "
+            "ctx.artifact_dir instead",
+            hook_file.name,
+        )
     if not any(artifact_dir.iterdir()):
         raise HookError(
             "train wrote no artifacts",
@@ -90,6 +93,10 @@ def run_train(project: Project, run_id: str, force: bool = False) -> dict[str, A
         project.store,
         run_id,
         STAGE,
-        {"version": version.version, "artifact": key, "duration_s": round(duration, 3),
-         "metrics": ctx.metrics},
+        {
+            "version": version.version,
+            "artifact": key,
+            "duration_s": round(duration, 3),
+            "metrics": ctx.metrics,
+        },
     )

@@ -137,7 +137,9 @@ def config_from_mapping(
     raw.setdefault("direction", "minimize" if raw["metric"] in MINIMIZED_METRICS else "maximize")
     _check_semantics(raw, file)
     env = env if env is not None else os.environ.get("STAINLESS_ENV") or None
-    return ModelConfig(project_dir=project_dir, raw=raw, env=env, backends=_backends(raw, env, file))
+    return ModelConfig(
+        project_dir=project_dir, raw=raw, env=env, backends=_backends(raw, env, file)
+    )
 
 
 def _backends(raw: dict[str, Any], env: str | None, file: str) -> dict[str, str]:
@@ -177,7 +179,9 @@ def _check_semantics(raw: dict[str, Any], file: str) -> None:
     try:
         parse_duration(raw["max_runtime"])
     except ValueError as exc:
-        raise ConfigError(str(exc), file=file, key="max_runtime", fix="use e.g. 30m or 2h") from None
+        raise ConfigError(
+            str(exc), file=file, key="max_runtime", fix="use e.g. 30m or 2h"
+        ) from None
 
 
 def _explain(error: ValidationError, file: str, total: int) -> ConfigError:

@@ -28,7 +28,9 @@ HOOKS = {
 def load_module(path: Path) -> ModuleType:
     """Import a Python file by path; its directory is importable so helpers next to it work."""
     if not path.is_file():
-        raise HookError("file not found", file=str(path), fix="create it, or fix `hooks:` in model.yaml")
+        raise HookError(
+            "file not found", file=str(path), fix="create it, or fix `hooks:` in model.yaml"
+        )
     # A unique module name per file content lets two versions of model.py (candidate and
     # production) live in one process during evaluation.
     digest = hashlib.sha1(str(path.resolve()).encode() + path.read_bytes()).hexdigest()[:12]
@@ -77,7 +79,8 @@ def load_hook(kind: str, path: Path) -> Callable[..., Any]:
     except (TypeError, ValueError):
         return function
     required = [
-        p for p in parameters
+        p
+        for p in parameters
         if p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
     ]
     variadic = any(p.kind is p.VAR_POSITIONAL for p in parameters)

@@ -84,7 +84,9 @@ class LoadedModel:
         """Load an extracted ``model.tar.gz`` (as SageMaker puts it in /opt/ml/model)."""
         manifest = json.loads((model_dir / BUNDLE_DIR / MANIFEST).read_text())
         bundle = model_dir / BUNDLE_DIR
-        return cls.load(model_dir, bundle / manifest["model_file"], bundle / manifest["schemas_file"])
+        return cls.load(
+            model_dir, bundle / manifest["model_file"], bundle / manifest["schemas_file"]
+        )
 
     def predict(self, request: Any) -> dict[str, Any]:
         violations = self.schemas.request_validator.violations(request)

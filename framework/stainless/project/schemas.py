@@ -75,7 +75,9 @@ def load_schemas(path: Path) -> ModelSchemas:
     name = path.name
     if not path.is_file():
         raise SchemaError(
-            "file not found", file=str(path), fix='create it with {"request": {...}, "response": {...}}'
+            "file not found",
+            file=str(path),
+            fix='create it with {"request": {...}, "response": {...}}',
         )
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
@@ -84,11 +86,16 @@ def load_schemas(path: Path) -> ModelSchemas:
             f"not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}", file=name
         ) from None
     if not isinstance(document, dict):
-        raise SchemaError("must be a JSON object", file=name, expected='{"request": ..., "response": ...}')
+        raise SchemaError(
+            "must be a JSON object", file=name, expected='{"request": ..., "response": ...}'
+        )
     for key in ("request", "response"):
         if key not in document:
             raise SchemaError(
-                "missing JSON Schema", file=name, key=key, fix=f'add "{key}": {{"type": "object", ...}}'
+                "missing JSON Schema",
+                file=name,
+                key=key,
+                fix=f'add "{key}": {{"type": "object", ...}}',
             )
         schema = document[key]
         if not isinstance(schema, dict):

@@ -17,5 +17,6 @@ def template_dir() -> Path:
     for candidate in candidates:
         if (candidate / "cookiecutter.json").is_file():
             return candidate
-    raise StainlessError("the bundled model template is missing from this installation",
-                         fix="reinstall stainless")
+    raise StainlessError(
+        "the bundled model template is missing from this installation", fix="reinstall stainless"
+    )

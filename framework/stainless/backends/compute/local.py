@@ -29,7 +29,10 @@ class LocalCompute:
         for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
             env.setdefault(var, threads)
         started = time.monotonic()
-        process = subprocess.Popen(job.command, cwd=job.cwd, env=env, start_new_session=True)
+        # The stage's stdout goes to our stderr: our own stdout may be machine-read (--json).
+        process = subprocess.Popen(
+            job.command, cwd=job.cwd, env=env, start_new_session=True, stdout=2
+        )
         limit_mb = job.memory_gb * 1024
         peak = 0.0
         reason = None

@@ -42,7 +42,7 @@ class DuckDBSource:
             raise BackendError(
                 f"data directory {location} not found",
                 key="data",
-                fix="point `data:` in model.yaml at a folder of CSV/Parquet files or a .duckdb file",
+                fix="point `data:` in model.yaml at a folder of CSV/Parquet files or a .duckdb",
             )
 
     @classmethod
@@ -54,7 +54,7 @@ class DuckDBSource:
             return self._conn.execute(sql, params or []).df()
         except duckdb.Error as exc:
             raise BackendError(
-                f"query failed: {exc}",
+                "query failed: " + " ".join(str(exc).split()),
                 key="data",
                 fix=f"tables available: {', '.join(self.tables()) or 'none'}",
             ) from None

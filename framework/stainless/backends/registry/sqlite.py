@@ -132,7 +132,9 @@ class SQLiteRegistry:
 
     def update_metrics(self, version: int, metrics: dict[str, Any]) -> None:
         with self._transaction() as conn:
-            row = conn.execute("SELECT metrics FROM versions WHERE version = ?", (version,)).fetchone()
+            row = conn.execute(
+                "SELECT metrics FROM versions WHERE version = ?", (version,)
+            ).fetchone()
             merged = {**json.loads(row["metrics"]), **metrics} if row else metrics
             conn.execute(
                 "UPDATE versions SET metrics = ?, updated_at = ? WHERE version = ?",

@@ -1,0 +1,44 @@
+# Two entry points: `make demo` and `make test`. Both set up what they need first.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: setup demo test test-fast lint docs benchmarks clean
+
+$(BIN)/stainless: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $(BIN)/stainless
+
+setup: $(BIN)/stainless
+
+demo: setup
+	$(BIN)/stainless demo
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+
+docs: setup
+	$(BIN)/python -m stainless.project.reference > docs/model-yaml.md
+
+# The full suite: unit, integration, Docker (a local dockerd) and Airflow (its own venv).
+test: setup
+	bash .ci/docker-setup.sh || { [ -z "$${STAINLESS_REQUIRE_DOCKER:-}" ] && echo "no Docker engine: docker tests will be skipped"; }
+	bash .ci/airflow-setup.sh
+	$(MAKE) lint
+	$(BIN)/pytest
+
+test-fast: setup
+	$(BIN)/pytest -m "not integration and not docker and not airflow"
+
+benchmarks: setup
+	$(BIN)/python benchmarks/serving.py --json
+	$(BIN)/python benchmarks/canary.py --json
+	.venv-airflow/bin/python benchmarks/dag_parse.py --json
+
+clean:
+	rm -rf $(VENV) .venv-airflow .stainless

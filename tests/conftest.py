@@ -1,0 +1,46 @@
+"""Fixtures shared across the suite. Keep each fixture small; add yours below the others."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture
+def bake(tmp_path: Path) -> Callable[..., Path]:
+    """Generate a model repository from the bundled template with the given answers."""
+    from cookiecutter.main import cookiecutter
+    from stainless.project.template import template_dir
+
+    def _bake(**answers: str) -> Path:
+        out = tmp_path / f"bake{len(list(tmp_path.glob('bake*')))}"
+        return Path(
+            cookiecutter(
+                str(template_dir()), no_input=True, output_dir=str(out), extra_context=answers
+            )
+        )
+
+    return _bake
+
+
+@pytest.fixture(autouse=True)
+def _isolated_backends(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A developer's shell may point backends elsewhere; tests always use the project's own."""
+    for key in list(os.environ):
+        if key.startswith("STAINLESS_") and key not in (
+            "STAINLESS_REQUIRE_DOCKER",
+            "STAINLESS_REQUIRE_AIRFLOW",
+        ):
+            monkeypatch.delenv(key)
+
+
+@pytest.fixture
+def slack_stub():  # -> Iterator[support.slack_stub.SlackStub]
+    """A real HTTP Slack Web API + webhook stub on 127.0.0.1 (tests/support/slack_stub.py)."""
+    from support.slack_stub import SlackStub
+
+    with SlackStub() as stub:
+        yield stub

@@ -1,0 +1,112 @@
+"""The lifecycle on a real baked template project, stages called in this process."""
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from stainless.backends.notify.console import ConsoleNotifier
+from stainless.core.errors import HookError
+from stainless.pipeline import markers
+from stainless.pipeline.layout import model_key
+from stainless.pipeline.project import Project
+from stainless.pipeline.runner import run_lifecycle, run_stage
+from stainless.project.config import load_config
+
+
+@pytest.fixture(scope="module")
+def template_project(tmp_path_factory) -> Path:
+    from cookiecutter.main import cookiecutter
+    from stainless.project.template import template_dir
+
+    out = tmp_path_factory.mktemp("tpl")
+    return Path(cookiecutter(str(template_dir()), no_input=True, output_dir=str(out)))
+
+
+@pytest.fixture
+def project_dir(template_project: Path, tmp_path: Path) -> Path:
+    target = tmp_path / "house-prices"
+    shutil.copytree(template_project, target)
+    return target
+
+
+def open_with_log(path: Path) -> tuple[Project, ConsoleNotifier]:
+    notifier = ConsoleNotifier()
+    return Project(load_config(path), notifier_override=notifier), notifier
+
+
+def test_two_runs_promote_then_compare(project_dir):
+    project, notifier = open_with_log(project_dir)
+    first = run_lifecycle(project, "run-1", in_process=True)
+    assert first.ok, first.error
+    assert first.stages["decide"]["action"] == "promote"
+    assert first.stages["evaluate"]["production"] is None
+    second = run_lifecycle(project, "run-2", in_process=True)
+    assert second.ok, second.error
+    evaluation = second.stages["evaluate"]
+    assert evaluation["production"]["version"] == 1
+    # Same data and code: both versions score the same, so the second is not better.
+    assert evaluation["production"]["value"] == pytest.approx(evaluation["candidate"]["value"])
+    assert second.stages["decide"]["action"] == "reject"
+    versions = {v.version: v for v in project.registry.list()}
+    assert versions[1].status == "production" and versions[2].status == "rejected"
+    lineage = versions[2].lineage
+    assert {"config_hash", "data_fingerprint", "run_id", "hooks", "git"} <= set(lineage)
+    assert lineage["data_fingerprint"] == versions[1].lineage["data_fingerprint"]
+    assert versions[2].metrics["rmse"] == pytest.approx(evaluation["candidate"]["value"])
+    kinds = [event.kind for event in notifier.sent]
+    assert kinds.count("decision") == 2 and "training_finished" in kinds
+    assert project.store.exists("runs/run-1/figures/evaluation.png")
+    assert project.store.exists("runs/run-1/figures/coefficients.png")
+
+
+def test_stages_are_idempotent_per_run_id(project_dir):
+    project, _ = open_with_log(project_dir)
+    run_lifecycle(project, "same", in_process=True, until="train")
+    tarball = project.store.get_bytes(model_key("same"))
+    again = run_stage(project, "train", "same")
+    assert project.store.get_bytes(model_key("same")) == tarball
+    assert again["version"] == 1 and len(project.registry.list()) == 1
+
+
+def test_until_stops_and_a_failed_run_resumes(project_dir):
+    project, notifier = open_with_log(project_dir)
+    model_py = project_dir / "model.py"
+    good = model_py.read_text()
+    model_py.write_text(
+        good.replace(
+            'return {"prediction": float(model.predict(row)[0])}', 'return {"prediction": "high"}'
+        )
+    )
+    report = run_lifecycle(project, "resume-me", in_process=True)
+    assert report.failed == "evaluate"
+    assert "model.py" in report.error and "/prediction" in report.error
+    assert any(e.kind == "stage_failed" and e.severity == "alert" for e in notifier.sent)
+    assert markers.completed(project.store, "resume-me", "train") is not None
+    # The fix is in model.py, which is packaged at train time: retrain, then resume.
+    model_py.write_text(good)
+    run_stage(project, "train", "resume-me", force=True)
+    resumed = run_lifecycle(project, "resume-me", in_process=True)
+    assert resumed.ok and resumed.stages["decide"]["action"] == "promote"
+
+
+def test_preprocess_returning_the_wrong_type_names_the_hook(project_dir):
+    (project_dir / "preprocess.py").write_text(
+        "def preprocess(ctx):\n    return ctx.read('houses')\n"
+    )
+    project, _ = open_with_log(project_dir)
+    with pytest.raises(
+        HookError,
+        match=r"preprocess.py: preprocess must return a stainless.Datasets; found DataFrame",
+    ):
+        run_stage(project, "preprocess", "r")
+
+
+def test_classification_variant_learns(bake, tmp_path):
+    path = bake(metric="roc_auc", promotion_criterion="bootstrap_95")
+    project, _ = open_with_log(path)
+    report = run_lifecycle(project, "c1", in_process=True)
+    assert report.ok, report.error
+    assert report.stages["evaluate"]["candidate"]["value"] > 0.85  # really learns
+    decision = json.loads(project.store.get_bytes("runs/c1/stages/decide.json"))
+    assert decision["action"] == "promote"

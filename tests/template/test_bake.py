@@ -1,0 +1,128 @@
+"""The template, tested the cookiecutter-data-science way: bake answer combinations, check the
+exact file set and that nothing is left unrendered, then run each baked project's own tests
+and `stainless run`."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from cookiecutter.exceptions import FailedHookException
+
+from stainless.project.config import load_config
+from stainless.project.schemas import load_schemas
+
+EXPECTED_FILES = {
+    ".gitignore",
+    "README.md",
+    "data/houses.csv",
+    "model.py",
+    "model.yaml",
+    "preprocess.py",
+    "pyproject.toml",
+    "schemas.json",
+    "tests/test_example.py",
+    "train.py",
+}
+
+COMBINATIONS = {
+    "regression-defaults": {},
+    "classification-bootstrap-snowflake": {
+        "metric": "roc_auc",
+        "promotion_criterion": "bootstrap_95",
+        "data_source": "snowflake",
+        "schedule": "0 3 * * *",
+        "model_name": "Churn Risk",
+    },
+    "mae-relative-manual": {
+        "metric": "mae",
+        "promotion_criterion": "relative_1pct",
+        "schedule": "none",
+        "test_size": "0.3",
+    },
+    "f1-weekly": {"metric": "f1", "schedule": "@weekly", "slack_channel": "ds-alerts"},
+    "log-loss": {"metric": "log_loss", "train_memory_gb": "8", "max_runtime": "2h"},
+}
+
+
+def files_of(path: Path) -> set[str]:
+    return {p.relative_to(path).as_posix() for p in path.rglob("*") if p.is_file()}
+
+
+@pytest.mark.parametrize("answers", COMBINATIONS.values(), ids=COMBINATIONS.keys())
+def test_bake_renders_a_valid_project(bake, answers):
+    project = bake(**answers)
+    assert files_of(project) == EXPECTED_FILES
+    for path in project.rglob("*"):
+        if path.is_file() and path.suffix != ".csv":
+            text = path.read_text()
+            assert "{{" not in text and "{%" not in text, f"unrendered Jinja in {path.name}"
+    config = load_config(project)
+    assert config.metric == answers.get("metric", "rmse")
+    assert config.target == ("price" if config.metric in ("rmse", "mae", "r2") else "expensive")
+    schemas = load_schemas(config.hook_path("schemas"))
+    assert schemas.request_examples
+    raw = yaml.safe_load((project / "model.yaml").read_text())
+    if answers.get("schedule") == "none":
+        assert raw["schedule"] is None
+    if answers.get("promotion_criterion") == "bootstrap_95":
+        assert raw["promotion"]["bootstrap"]["enabled"] is True
+    if answers.get("data_source") == "snowflake":
+        assert raw["environments"]["aws"]["data"].startswith("snowflake://")
+    assert raw["slack"]["channel"].startswith("#")
+    compile_all(project)
+
+
+def compile_all(project: Path) -> None:
+    for path in project.rglob("*.py"):
+        compile(path.read_text(), str(path), "exec")
+
+
+@pytest.mark.parametrize(
+    ("answers", "message"),
+    [
+        ({"model_slug": "House Prices!"}, "model_slug"),
+        ({"metric": "rmse", "direction": "maximize"}, "rmse is a metric to minimize"),
+        ({"test_size": "1.5"}, "test_size"),
+        ({"train_memory_gb": "lots"}, "train_memory_gb"),
+        ({"schedule": "every day"}, "cron expression"),
+        ({"slack_channel": "ML Models"}, "slack_channel"),
+    ],
+)
+def test_bad_answers_are_rejected_with_a_clear_message(bake, answers, message, capfd):
+    with pytest.raises(FailedHookException):
+        bake(**answers)
+    assert message in capfd.readouterr().err
+
+
+def run(command: list[str], cwd: Path, timeout: int = 300) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STAINLESS_")}
+    return subprocess.run(
+        command, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout
+    )
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize(
+    "combination", ["regression-defaults", "classification-bootstrap-snowflake"]
+)
+def test_baked_project_passes_its_own_tests_and_runs(bake, combination):
+    project = bake(**COMBINATIONS[combination])
+    tests = run([sys.executable, "-m", "pytest", "-q", "-x"], project)
+    assert tests.returncode == 0, tests.stdout + tests.stderr
+    for lint in (["check", "."], ["format", "--check", "."]):
+        result = run([sys.executable, "-m", "ruff", *lint], project)
+        assert result.returncode == 0, result.stdout
+    stainless = str(Path(sys.executable).with_name("stainless"))
+    first = run([stainless, "run", "--json"], project)
+    assert first.returncode == 0, first.stderr[-3000:]
+    report = json.loads(first.stdout)
+    assert report["ok"] and report["stages"]["decide"]["action"] == "promote"
+    second = json.loads(run([stainless, "run", "--json"], project).stdout)
+    assert second["stages"]["evaluate"]["production"]["version"] == 1
+    assert second["stages"]["decide"]["action"] in ("promote", "reject")
+    listing = json.loads(run([stainless, "versions", "--json"], project).stdout)
+    assert [v["version"] for v in listing] == [1, 2]
