@@ -98,6 +98,9 @@ def run_lifecycle(
 ) -> RunReport:
     report = RunReport(run_id)
     stages = stage_names(until)
+    # Build the notifier first: a misconfigured one (e.g. no SLACK_BOT_TOKEN) fails the run
+    # before any work, instead of silently losing every message of it.
+    project.notifier  # noqa: B018
     if not any(markers.completed(project.store, run_id, s) for s in stages):
         project.notify(
             "run_started", f"Run {run_id} started", run_id, fields={"stages": " → ".join(stages)}

@@ -1,0 +1,31 @@
+"""A real moto server on a free loopback port, for tests that use real boto3 clients."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+
+REGION = "us-east-1"
+
+
+@contextmanager
+def moto_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    url = f"http://{host}:{port}"
+    for key, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_ENDPOINT_URL": url,
+    }.items():
+        monkeypatch.setenv(key, value)
+    try:
+        yield url
+    finally:
+        server.stop()
