@@ -17,8 +17,9 @@
 # as root.  See docs/container-infra.md.
 #
 # Environment knobs (all optional):
-#   STAINLESS_DOCKERD_ARGS   exact extra dockerd flags; disables the fallback
-#                            search (e.g. "--storage-driver=vfs")
+#   STAINLESS_DOCKERD_ARGS   dockerd flags to use instead of the built-in
+#                            fallback list; one configuration per line, tried
+#                            in order (e.g. "--storage-driver=vfs")
 #   STAINLESS_DOCKERD_LOG    dockerd log file      (/tmp/stainless-dockerd.log)
 #   STAINLESS_DOCKER_TIMEOUT seconds to wait for dockerd readiness      (60)
 #   STAINLESS_DEBIAN_MIRROR  Debian mirror for debootstrap (default: the one
@@ -54,11 +55,19 @@ if ! flock -w 1800 9; then die "could not take ${CACHE_DIR}/.docker-setup.lock";
 # --------------------------------------------------------------------------
 # 1. packages
 # --------------------------------------------------------------------------
-REQUIRED_PKGS=(docker.io containerd runc iptables debootstrap ca-certificates)
+# Debian's engine (dockerd 20.10 + containerd + runc) and the rootfs builder.
+# docker.io is skipped when some dockerd is already installed (e.g. Docker
+# CE's docker-ce, which conflicts with docker.io).
+required_pkgs() {
+  if ! command -v dockerd >/dev/null 2>&1 || dpkg-query -W docker.io >/dev/null 2>&1; then
+    printf '%s\n' docker.io containerd runc iptables
+  fi
+  printf '%s\n' debootstrap ca-certificates gzip
+}
 
 missing_pkgs() {
   local p
-  for p in "${REQUIRED_PKGS[@]}"; do
+  for p in $(required_pkgs); do
     dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' \
       || printf '%s ' "$p"
   done
@@ -82,18 +91,18 @@ install_packages() {
   # Without systemd the postinst cannot start services (policy-rc.d, if
   # present, forbids it anyway) -- we run dockerd ourselves below.
   # shellcheck disable=SC2086
-  if ! apt_install $missing; then
+  if ! apt_install $missing >/dev/null 2>&1; then
     log "install failed; apt-get update and retry"
     apt-get update -qq
     # shellcheck disable=SC2086
-    apt_install $missing
+    apt_install $missing >/dev/null
   fi
 }
 
 apt_install() {
   apt-get install -y -qq --no-install-recommends \
     -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
-    "$@" >/dev/null
+    "$@"
 }
 
 # --------------------------------------------------------------------------
@@ -132,7 +141,7 @@ common_dockerd_args() {
   local dev mtu
   # Match the container MTU to the uplink (eth0 is 1400 on the CI VM); a
   # 1500-byte bridge behind a smaller uplink can stall TLS downloads.
-  dev="$(ip -o route show default 2>/dev/null | awk '{for(i=1;i<NF;i++) if($i=="dev"){print $(i+1); exit}}')"
+  dev="$(ip -o route show default 2>/dev/null | awk '{for(i=1;i<NF;i++) if($i=="dev"){print $(i+1); exit}}' || true)"
   if [ -n "$dev" ] && [ -r "/sys/class/net/$dev/mtu" ]; then
     mtu="$(cat "/sys/class/net/$dev/mtu")"
     if [ "$mtu" -lt 1500 ]; then printf -- '--mtu=%s ' "$mtu"; fi
@@ -154,14 +163,23 @@ stop_our_dockerd() {
 # start_dockerd "<flags>" -> 0 when the daemon answers within READY_TIMEOUT
 start_dockerd() {
   local flags="$1" pid i
-  # shellcheck disable=SC2046
+  # shellcheck disable=SC2046,SC2086  # word-splitting of the flag strings is intended
   set -- $(common_dockerd_args) $flags
   log "starting: dockerd $* (log: $DOCKERD_LOG)"
   {
     printf '\n===== %s dockerd %s =====\n' "$(date -u +%FT%TZ)" "$*"
   } >>"$DOCKERD_LOG"
   # setsid + nohup: the daemon must outlive this script and its CI step.
-  setsid nohup dockerd "$@" >>"$DOCKERD_LOG" 2>&1 </dev/null &
+  # Close every inherited fd > 2 first: the flock fd (9) would otherwise keep
+  # the lock held for the daemon's lifetime, and a CI runner's output pipe
+  # would keep the step from finishing.
+  (
+    for fd in "/proc/$BASHPID/fd/"*; do
+      fd="${fd##*/}"
+      case "$fd" in 0|1|2|255) ;; *) eval "exec ${fd}>&-" 2>/dev/null || true ;; esac
+    done
+    exec setsid nohup dockerd "$@" >>"$DOCKERD_LOG" 2>&1 </dev/null
+  ) &
   pid=$!
   for i in $(seq 1 "$READY_TIMEOUT"); do
     if daemon_ok; then
@@ -169,9 +187,8 @@ start_dockerd() {
       log "dockerd ready after ${i}s (pid $pid)"
       return 0
     fi
-    if ! kill -0 "$pid" 2>/dev/null; then
-      log "dockerd exited; last log lines:"
-      tail -n 5 "$DOCKERD_LOG" >&2 || true
+    if ! kill -0 "$pid" 2>/dev/null && [ -z "$(dockerd_pid)" ]; then
+      log "dockerd exited: $(grep -E 'level=(error|fatal)|failed to start' "$DOCKERD_LOG" | tail -n 1)"
       return 1
     fi
     sleep 1
@@ -269,10 +286,12 @@ EOF
 
   mount -t proc proc "$root/proc"
   log "applying ${SUITE}-updates / ${SUITE}-security"
+  # (_apt privilege drop does not work on the fresh chroot -> run as root)
   chroot "$root" /bin/sh -ec '
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get -y -qq dist-upgrade >/dev/null
-    apt-get clean
+    apt_() { apt-get -o APT::Sandbox::User=root "$@"; }
+    apt_ update -qq
+    DEBIAN_FRONTEND=noninteractive apt_ -y -qq dist-upgrade >/dev/null 2>&1
+    apt_ clean
   '
   umount "$root/proc"
 
@@ -299,7 +318,8 @@ EOF
 }
 
 import_base_image() {
-  local t0 t1
+  local t0 t1 old_id new_id
+  old_id="$(docker image inspect -f '{{.Id}}' "$BASE_IMAGE" 2>/dev/null || true)"
   t0=$(date +%s)
   docker import \
     --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
@@ -310,6 +330,11 @@ import_base_image() {
     "$TARBALL" "$BASE_IMAGE" >/dev/null
   t1=$(date +%s)
   log "imported $BASE_IMAGE from $TARBALL in $((t1 - t0))s"
+  new_id="$(docker image inspect -f '{{.Id}}' "$BASE_IMAGE")"
+  if [ -n "$old_id" ] && [ "$old_id" != "$new_id" ]; then
+    # drop the previous (now untagged) base; fails harmlessly while in use
+    docker rmi "$old_id" >/dev/null 2>&1 || true
+  fi
 }
 
 ensure_base_image() {
@@ -334,29 +359,29 @@ smoke_test() {
 main() {
   install_packages
 
+  if ! daemon_ok && [ -n "$(dockerd_pid)" ]; then
+    log "dockerd (pid $(dockerd_pid)) is running but not answering yet; waiting up to ${READY_TIMEOUT}s"
+    for _ in $(seq 1 "$READY_TIMEOUT"); do daemon_ok && break; sleep 1; done
+    daemon_ok || die "dockerd (pid $(dockerd_pid)) does not answer; not touching a daemon this script did not start (see $DOCKERD_LOG)"
+  fi
+
   if daemon_ok; then
-    log "docker daemon already answering ($(docker info -f '{{.ServerVersion}} {{.Driver}}' 2>/dev/null))"
+    log "docker daemon already answering ($(docker info -f '{{.ServerVersion}}, storage {{.Driver}}' 2>/dev/null))"
     ensure_base_image
     smoke_test || die "a container from $BASE_IMAGE failed to run on the existing daemon"
   else
-    if [ -n "$(dockerd_pid)" ]; then
-      log "dockerd (pid $(dockerd_pid)) is running but not answering; waiting"
-      for _ in $(seq 1 "$READY_TIMEOUT"); do daemon_ok && break; sleep 1; done
-    fi
-    if daemon_ok; then
-      ensure_base_image
-      smoke_test || die "a container from $BASE_IMAGE failed to run"
-    else
-      local flags ok=0
-      while IFS= read -r flags; do
-        stop_our_dockerd
-        start_dockerd "$flags" || continue
-        ensure_base_image
-        if smoke_test; then ok=1; break; fi
-        log "containers do not run with '$flags'; trying next configuration"
-      done < <(dockerd_candidates)
-      [ "$ok" = 1 ] || die "no working dockerd configuration (see $DOCKERD_LOG)"
-    fi
+    local flags candidates ok=0 started=0
+    mapfile -t candidates < <(dockerd_candidates)
+    for flags in "${candidates[@]}"; do
+      # only ever stop a daemon that this loop started itself
+      [ "$started" = 0 ] || stop_our_dockerd
+      started=1
+      start_dockerd "$flags" </dev/null || continue
+      ensure_base_image </dev/null
+      if smoke_test </dev/null; then ok=1; break; fi
+      log "containers do not run with '$flags'; trying next configuration"
+    done
+    [ "$ok" = 1 ] || die "no working dockerd configuration (see $DOCKERD_LOG)"
   fi
 
   local host="${DOCKER_HOST:-unix://${DOCKER_SOCK}}"

@@ -38,9 +38,24 @@ def _isolated_backends(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def slack_stub():  # -> Iterator[support.slack_stub.SlackStub]
-    """A real HTTP Slack Web API + webhook stub on 127.0.0.1 (tests/support/slack_stub.py)."""
-    from support.slack_stub import SlackStub
+def slack_stub():  # -> Iterator[SlackStub]
+    """A real HTTP Slack Web API + webhook stub on 127.0.0.1 (stainless/testing/slack_stub.py)."""
+    from stainless.testing.slack_stub import SlackStub
 
     with SlackStub() as stub:
         yield stub
+
+
+@pytest.fixture(autouse=True)
+def _stop_local_endpoints(tmp_path: Path):
+    """A test that ran `stainless run` leaves a local endpoint up (as production would): stop
+    every endpoint under the test's temp dir so no server outlives its test."""
+    yield
+    from stainless.backends.endpoints.local import LocalEndpoint
+
+    for state in tmp_path.glob("**/.stainless/endpoints/*/state.db"):
+        project_dir = state.parents[3]
+        try:
+            LocalEndpoint.from_uri("local://", project_dir, state.parent.name).down()
+        except Exception as exc:  # noqa: BLE001 - cleanup must not hide the test's own result
+            print(f"could not stop endpoint {state.parent}: {exc}")

@@ -4,6 +4,8 @@ Edit this file. Everything written into ctx.artifact_dir is packaged and handed 
 model.load_model at serving time. ctx.log_metric and ctx.save_figure keep diagnostics with the run.
 """
 
+import json
+
 import joblib
 import matplotlib
 
@@ -46,6 +48,8 @@ def train(datasets, ctx) -> None:
     model.fit(features, target)
     ctx.log_metric("train_score", model.score(features, target))
     joblib.dump(model, ctx.artifact_dir / "model.joblib")
+    settings = {"inject_fault_rate": float(ctx.params.get("inject_fault_rate", 0.0))}
+    (ctx.artifact_dir / "settings.json").write_text(json.dumps(settings))
 
     figure, axis = plt.subplots(figsize=(5, 3))
     coefficients = model.named_steps["model"].coef_.ravel()

@@ -35,12 +35,16 @@ def open_with_log(path: Path) -> tuple[Project, ConsoleNotifier]:
     return Project(load_config(path), notifier_override=notifier), notifier
 
 
+@pytest.mark.integration
 def test_two_runs_promote_then_compare(project_dir):
     project, notifier = open_with_log(project_dir)
     first = run_lifecycle(project, "run-1", in_process=True)
     assert first.ok, first.error
     assert first.stages["decide"]["action"] == "promote"
     assert first.stages["evaluate"]["production"] is None
+    # The first version has nothing to be compared with: it takes all traffic at once.
+    assert first.stages["rollout"]["state"] == "promoted" and first.stages["rollout"]["ticks"] == 0
+    assert [v.name for v in project.endpoint.status().variants] == ["v1"]
     second = run_lifecycle(project, "run-2", in_process=True)
     assert second.ok, second.error
     evaluation = second.stages["evaluate"]
@@ -56,6 +60,7 @@ def test_two_runs_promote_then_compare(project_dir):
     assert versions[2].metrics["rmse"] == pytest.approx(evaluation["candidate"]["value"])
     kinds = [event.kind for event in notifier.sent]
     assert kinds.count("decision") == 2 and "training_finished" in kinds
+    assert "deploy" not in second.stages  # rejected: never deployed
     assert project.store.exists("runs/run-1/figures/evaluation.png")
     assert project.store.exists("runs/run-1/figures/coefficients.png")
 
@@ -69,6 +74,16 @@ def test_stages_are_idempotent_per_run_id(project_dir):
     assert again["version"] == 1 and len(project.registry.list()) == 1
 
 
+def test_approved_candidate_stays_candidate_until_its_rollout_ends(project_dir):
+    project, _ = open_with_log(project_dir)
+    report = run_lifecycle(project, "r", in_process=True, until="decide")
+    assert report.stages["decide"]["action"] == "promote"
+    version = project.registry.get(1)
+    assert version.status == "candidate" and version.decision["action"] == "promote"
+    assert list(report.stages) == ["preprocess", "train", "evaluate", "decide"]
+
+
+@pytest.mark.integration
 def test_until_stops_and_a_failed_run_resumes(project_dir):
     project, notifier = open_with_log(project_dir)
     model_py = project_dir / "model.py"
@@ -102,6 +117,7 @@ def test_preprocess_returning_the_wrong_type_names_the_hook(project_dir):
         run_stage(project, "preprocess", "r")
 
 
+@pytest.mark.integration
 def test_classification_variant_learns(bake, tmp_path):
     path = bake(metric="roc_auc", promotion_criterion="bootstrap_95")
     project, _ = open_with_log(path)
@@ -110,3 +126,4 @@ def test_classification_variant_learns(bake, tmp_path):
     assert report.stages["evaluate"]["candidate"]["value"] > 0.85  # really learns
     decision = json.loads(project.store.get_bytes("runs/c1/stages/decide.json"))
     assert decision["action"] == "promote"
+    assert project.registry.production().version == 1

@@ -16,7 +16,11 @@ from stainless.project.config import load_config
 from stainless.project.schemas import load_schemas
 
 EXPECTED_FILES = {
+    ".circleci/config.yml",
+    ".dockerignore",
     ".gitignore",
+    ".pre-commit-config.yaml",
+    "Dockerfile",
     "README.md",
     "data/houses.csv",
     "model.py",

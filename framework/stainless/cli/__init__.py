@@ -16,6 +16,7 @@ from stainless.core.errors import StainlessError
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "demo": ("stainless.cli.demo", "demo", "Run the whole local lifecycle on the example model."),
     "new": ("stainless.cli.new", "new", "Create a model repository from the template."),
+    "rollout": ("stainless.cli.rollout", "rollout", "Drive the canary rollout of a version."),
     "run": ("stainless.cli.run", "run", "Run the whole lifecycle locally."),
     "preprocess": ("stainless.cli.stages", "preprocess", "Run the preprocess stage of a run."),
     "train": ("stainless.cli.stages", "train", "Run the train stage of a run."),
@@ -27,6 +28,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "endpoint": ("stainless.cli.endpoint", "endpoint", "Run the model's endpoint locally."),
     "traffic": ("stainless.cli.traffic", "traffic", "Replay validation requests at an endpoint."),
     "dags": ("dag_generator.cli", "dags", "Render Airflow DAGs and upload them to S3."),
+    "container": ("stainless.cli.container", "container", "Build and push the model's image."),
 }
 
 
@@ -55,6 +57,9 @@ class LazyGroup(click.Group):
 
 def setup_logging(verbose: bool) -> None:
     level = logging.DEBUG if verbose else logging.INFO
+    # One line per HTTP request (demo traffic, Slack) drowns what matters.
+    for noisy in ("httpx", "httpcore", "matplotlib", "botocore", "urllib3"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     if os.environ.get("STAINLESS_LOG_FORMAT") == "plain" or not sys.stderr.isatty():
         logging.basicConfig(
             level=level,

@@ -1,7 +1,14 @@
-"""`stainless demo`: the whole local lifecycle on the example model, start to finish."""
+"""`stainless demo`: the whole local lifecycle on the example model, start to finish.
+
+Three versions of the example: a deliberately weak first one (promoted: nothing to compare
+with), a better second one (approved, rolled out step by step, promoted), and a third that is
+better offline but fails 20 % of live requests (approved, then rolled back by the canary).
+Notifications go to a local Slack stub through the real Slack client, and are shown.
+"""
 
 from __future__ import annotations
 
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -10,7 +17,14 @@ import click
 from rich.console import Console
 from rich.rule import Rule
 
-from stainless.cli.options import load
+RUNS = (
+    ("a weak first version (alpha=300): nothing in production yet", {"alpha": 300}),
+    ("a better version (alpha=30): canary rollout, then promoted", {"alpha": 30}),
+    (
+        "better offline, but 20% of live requests fail: the canary rolls it back",
+        {"alpha": 1, "inject_fault_rate": 0.2},
+    ),
+)
 
 
 @click.command()
@@ -22,15 +36,20 @@ from stainless.cli.options import load
     help="Where to generate the example (default: a new temp dir).",
 )
 @click.option("--in-process", is_flag=True, help="Run stages in this process (faster).")
-def demo(directory: Path | None, in_process: bool) -> None:
-    """Generate the example model, run its lifecycle twice, show the registry."""
+@click.option("--keep-endpoint", is_flag=True, help="Leave the local endpoint running.")
+def demo(directory: Path | None, in_process: bool, keep_endpoint: bool) -> None:
+    """Generate the example model and take three versions through the whole lifecycle."""
+    import json
+
     from cookiecutter.main import cookiecutter
 
+    from stainless.cli.options import load
     from stainless.cli.run import show_report
     from stainless.cli.versions import versions_table
     from stainless.core.ids import new_run_id
-    from stainless.pipeline.runner import run_lifecycle
+    from stainless.pipeline.runner import RolloutOptions, run_lifecycle
     from stainless.project.template import template_dir
+    from stainless.testing.slack_stub import SlackStub
 
     console = Console()
     root = directory or Path(tempfile.mkdtemp(prefix="stainless-demo-"))
@@ -41,25 +60,47 @@ def demo(directory: Path | None, in_process: bool) -> None:
     )
     console.print(Rule("stainless demo"))
     console.print(f"example model generated in [cyan]{project_dir}[/cyan]")
-    console.print("the data scientist edits only preprocess.py, train.py, model.py, schemas.json")
-    project = load(project_dir, None)
-    for attempt, title in enumerate(
-        ("first version: nothing in production yet", "second version: compared with production"),
-        start=1,
-    ):
-        console.print(Rule(f"run {attempt}: {title}"))
-        started = time.monotonic()
-        report = run_lifecycle(
-            project,
-            new_run_id(),
-            in_process=in_process,
-            on_stage=lambda stage, state: (
-                state == "start" and console.print(f"[bold]▶ {stage}[/bold]")
-            ),
+    console.print("a data scientist edits only preprocess.py, train.py, model.py, schemas.json")
+    with SlackStub() as slack:
+        # The real Slack client, pointed at a local stub: what the team would see in Slack.
+        os.environ.update(
+            {
+                "SLACK_BOT_TOKEN": slack.token,
+                "SLACK_API_URL": slack.base_url,
+                "STAINLESS_NOTIFY": "slack://#ml-models",
+            }
         )
-        show_report(console, project.config.metric, report, time.monotonic() - started)
-        if not report.ok:
-            raise click.ClickException(f"run {attempt} failed: {report.error}")
+        project = load(project_dir, None)
+        seen = 0
+        try:
+            for attempt, (title, params) in enumerate(RUNS, start=1):
+                console.print(Rule(f"run {attempt}: {title}"))
+                os.environ["STAINLESS_PARAMS"] = json.dumps(params)
+                project = load(project_dir, None)
+                started = time.monotonic()
+                report = run_lifecycle(
+                    project,
+                    new_run_id(),
+                    in_process=in_process,
+                    on_stage=lambda stage, state: (
+                        state == "start" and console.print(f"[bold]▶ {stage}[/bold]")
+                    ),
+                    rollout=RolloutOptions(on_tick=lambda s: console.print(f"  {s.summary}")),
+                )
+                show_report(console, project.config.metric, report, time.monotonic() - started)
+                console.print("[bold]Slack #ml-models:[/bold]")
+                for message in slack.messages[seen:]:
+                    console.print(f"  💬 {message.get('text', '')[:160]}")
+                seen = len(slack.messages)
+                if not report.ok:
+                    raise click.ClickException(f"run {attempt} failed: {report.error}")
+        finally:
+            os.environ.pop("STAINLESS_PARAMS", None)
+            if not keep_endpoint:
+                project.endpoint.down()
     console.print(Rule("registry"))
     console.print(versions_table(project))
-    console.print(f"\nexplore: cd {project_dir} && stainless versions")
+    console.print(
+        f"\nexplore: cd {project_dir} && stainless versions"
+        + ("" if keep_endpoint else " (endpoint stopped; --keep-endpoint keeps it)")
+    )

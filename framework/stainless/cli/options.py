@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
+import yaml
 
 from stainless.pipeline.project import Project, open_project
 
@@ -28,6 +31,32 @@ def project_options(function: Callable[..., Any]) -> Callable[..., Any]:
         envvar="STAINLESS_ENV",
         help="Named environment of model.yaml `environments:` (backend URIs), e.g. aws.",
     )(function)
+
+
+def param_option(function: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "-p",
+        "--param",
+        "params",
+        multiple=True,
+        metavar="KEY=VALUE",
+        callback=_apply_params,
+        expose_value=False,
+        help="Override params: of model.yaml for this run (value parsed as YAML), repeatable.",
+    )(function)
+
+
+def _apply_params(ctx: click.Context, option: click.Parameter, values: tuple[str, ...]) -> None:
+    if not values:
+        return
+    overrides = json.loads(os.environ.get("STAINLESS_PARAMS") or "{}")
+    for item in values:
+        key, sep, raw = item.partition("=")
+        if not sep or not key:
+            raise click.BadParameter(f"{item!r} is not KEY=VALUE", ctx=ctx, param=option)
+        overrides[key] = yaml.safe_load(raw)
+    # Through the environment, so stage subprocesses see the same params.
+    os.environ["STAINLESS_PARAMS"] = json.dumps(overrides)
 
 
 def load(project_dir: Path, env: str | None) -> Project:

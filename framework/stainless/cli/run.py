@@ -12,16 +12,17 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from stainless.cli.options import load, project_options
+from stainless.cli.options import load, param_option, project_options
 from stainless.core.ids import check_run_id, new_run_id
-from stainless.pipeline.runner import RunReport
+from stainless.pipeline.runner import LIFECYCLE, RolloutOptions, RunReport
 
 
 @click.command()
 @project_options
+@param_option
 @click.option(
     "--until",
-    type=click.Choice(["preprocess", "train", "evaluate", "decide"]),
+    type=click.Choice(list(LIFECYCLE)),
     default=None,
     help="Stop after this stage.",
 )
@@ -31,6 +32,20 @@ from stainless.pipeline.runner import RunReport
     is_flag=True,
     help="Run stages in this process instead of limited subprocesses (faster).",
 )
+@click.option(
+    "--traffic/--no-traffic",
+    default=True,
+    show_default=True,
+    help="Replay validation rows against the local endpoint during the rollout (demo traffic).",
+)
+@click.option(
+    "--traffic-rate",
+    type=float,
+    default=200.0,
+    show_default=True,
+    help="Requests per second of the demo traffic.",
+)
+@click.option("--skip-canary", is_flag=True, help="Give an approved candidate all traffic at once.")
 @click.option("--json", "as_json", is_flag=True, help="Print the run report as JSON.")
 def run(
     project_dir: Path,
@@ -38,9 +53,14 @@ def run(
     until: str | None,
     run_id: str | None,
     in_process: bool,
+    traffic: bool,
+    traffic_rate: float,
+    skip_canary: bool,
     as_json: bool,
 ) -> None:
-    """Preprocess, train, evaluate against production, and decide, on this machine."""
+    """The whole lifecycle on this machine: preprocess, train, evaluate against production,
+    decide, then deploy an approved candidate beside production on the local endpoint and roll
+    it out step by step (promoted or rolled back)."""
     from stainless.pipeline.runner import run_lifecycle
 
     project = load(project_dir, env)
@@ -55,7 +75,19 @@ def run(
             console.print(f"[red]✗ {stage} failed[/red]")
 
     console.print(f"[bold]{project.name}[/bold]: run [cyan]{run_id}[/cyan]")
-    report = run_lifecycle(project, run_id, until=until, in_process=in_process, on_stage=show)
+
+    def show_tick(state: Any) -> None:
+        last = state.decisions[-1]["action"] if state.decisions else "wait"
+        console.print(
+            f"  rollout: {state.summary} (last decision: {last}, {len(state.ticks)} ticks)"
+        )
+
+    options = RolloutOptions(
+        traffic=traffic, rate=traffic_rate, skip_canary=skip_canary, on_tick=show_tick
+    )
+    report = run_lifecycle(
+        project, run_id, until=until, in_process=in_process, on_stage=show, rollout=options
+    )
     elapsed = time.monotonic() - started
     if as_json:
         click.echo(
@@ -102,4 +134,12 @@ def _describe(stage: str, result: dict[str, Any], metric: str) -> str:
         return text
     if stage == "decide":
         return f"{result['action'].upper()}: {result['reason']}"
+    if stage == "deploy":
+        if not result.get("deployed"):
+            return "not deployed"
+        return f"{result['candidate']} beside {result['production'] or 'nothing'}"
+    if stage == "rollout":
+        return f"{result['state'].upper()} after {result['ticks']} ticks: {result['reason']}"
+    if stage == "finalize":
+        return f"{result['outcome']}: {result.get('reason', '')}"
     return ""

@@ -8,13 +8,14 @@ from pathlib import Path
 
 import click
 
-from stainless.cli.options import load, project_options
+from stainless.cli.options import load, param_option, project_options
 from stainless.core.ids import check_run_id, new_run_id
 
 
 def _stage_command(stage: str) -> click.Command:
     @click.command(name=stage, help=f"Run the {stage} stage of a run (idempotent per run id).")
     @project_options
+    @param_option
     @click.option("--run-id", default=None, help="Run to work on (default: a new run id).")
     @click.option("--force", is_flag=True, help="Run again even if this stage already completed.")
     @click.option("--json", "as_json", is_flag=True, help="Print the stage result as JSON.")

@@ -54,7 +54,8 @@ def versions_table(project: Project) -> Table:
 @click.option("--to", "to_version", type=int, required=True, help="Version to restore.")
 @click.option("--reason", default="manual rollback", show_default=True)
 def rollback(project_dir: Path, env: str | None, to_version: int, reason: str) -> None:
-    """Make an earlier version production again (the current one becomes rolled_back)."""
+    """Make an earlier version production again: the endpoint serves it alone and the current
+    production version becomes rolled_back."""
     project = load(project_dir, env)
     registry = project.registry
     target = registry.get(to_version)
@@ -65,6 +66,10 @@ def rollback(project_dir: Path, env: str | None, to_version: int, reason: str) -
             f"version {to_version} was rejected by evaluation and never served",
             fix="pick a version that was production before (see `stainless versions`)",
         )
+    from stainless.rollout.controller import serve_only
+
+    # The endpoint first: if it cannot serve the old version, the registry stays as it was.
+    serve_only(project, to_version)
     current = registry.production()
     if current is not None:
         registry.set_status(current.version, "rolled_back", f"{reason}: back to {to_version}")

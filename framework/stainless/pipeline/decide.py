@@ -41,10 +41,9 @@ def run_decide(project: Project, run_id: str, force: bool = False) -> dict[str, 
     }
     registry = project.registry
     registry.record_decision(version, decision)
-    if verdict.promote:
-        previous = registry.promote(version, verdict.reason)
-        decision["previous_production"] = previous.version if previous else None
-    else:
+    # An approved candidate stays a candidate until its rollout ends (finalize makes it
+    # production); a rejected one is settled now.
+    if not verdict.promote:
         registry.set_status(version, "rejected", verdict.reason)
     fields: dict[str, Any] = {f"candidate {config.metric}": verdict.candidate}
     if verdict.production is not None:
@@ -52,7 +51,8 @@ def run_decide(project: Project, run_id: str, force: bool = False) -> dict[str, 
         fields["margin"] = verdict.margin
     project.notify(
         "decision",
-        f"Version {version} {'promoted' if verdict.promote else 'not promoted'}: {verdict.reason}",
+        f"Version {version} {'approved for rollout' if verdict.promote else 'not promoted'}: "
+        f"{verdict.reason}",
         run_id,
         fields=fields,
         severity="success" if verdict.promote else "info",

@@ -8,6 +8,7 @@ from functools import cached_property
 from pathlib import Path
 
 from stainless.backends.data import DataSource, open_source
+from stainless.backends.endpoints import Endpoint, open_endpoint
 from stainless.backends.notify import Event, Notifier, open_notifier
 from stainless.backends.registry import ModelRegistry, open_registry
 from stainless.backends.storage import ArtifactStore, open_store
@@ -47,6 +48,10 @@ class Project:
         if self.notifier_override is not None:
             return self.notifier_override
         return open_notifier(self.config.backend("notify"), self.dir, self.config["slack"])
+
+    @cached_property
+    def endpoint(self) -> Endpoint:
+        return open_endpoint(self.config.backend("endpoint"), self.dir, self.name)
 
     def open_data(self) -> DataSource:
         return open_source(self.config.backend("data"), self.dir)

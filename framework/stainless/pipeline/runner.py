@@ -18,7 +18,9 @@ from stainless.backends.compute import StageJob, open_compute
 from stainless.core.errors import StageError, StainlessError
 from stainless.pipeline import markers
 from stainless.pipeline.decide import run_decide
+from stainless.pipeline.deploy import run_deploy
 from stainless.pipeline.evaluate import run_evaluate
+from stainless.pipeline.finalize import run_finalize
 from stainless.pipeline.preprocess import run_preprocess
 from stainless.pipeline.project import Project
 from stainless.pipeline.train import run_train
@@ -31,7 +33,14 @@ STAGES: dict[str, StageFunction] = {
     "train": run_train,
     "evaluate": run_evaluate,
     "decide": run_decide,
+    "deploy": run_deploy,
+    "finalize": run_finalize,
 }
+# The lifecycle: the stages, with the rollout loop between deploy and finalize.
+LIFECYCLE = ("preprocess", "train", "evaluate", "decide", "deploy", "rollout", "finalize")
+# Stages that need the model's resources run as limited subprocesses; the others only talk to
+# the endpoint and the registry, so they run in the controller's process.
+HEAVY = frozenset({"preprocess", "train", "evaluate", "decide"})
 # Which resources block of model.yaml bounds each stage.
 STAGE_RESOURCES = {
     "preprocess": "preprocess",
@@ -81,12 +90,23 @@ def run_stage(project: Project, stage: str, run_id: str, force: bool = False) ->
 
 
 def stage_names(until: str | None) -> list[str]:
-    names = list(STAGES)
+    names = list(LIFECYCLE)
     if until is None:
         return names
-    if until not in STAGES:
-        raise StageError(f"unknown stage {until!r} for --until", expected=", ".join(STAGES))
+    if until not in LIFECYCLE:
+        raise StageError(f"unknown stage {until!r} for --until", expected=", ".join(LIFECYCLE))
     return names[: names.index(until) + 1]
+
+
+@dataclass
+class RolloutOptions:
+    """How `stainless run` drives the rollout: replay validation traffic (the local demo), at
+    what rate, and whether to skip the canary."""
+
+    traffic: bool = True
+    rate: float = 200.0
+    skip_canary: bool = False
+    on_tick: Callable[[Any], None] | None = None
 
 
 def run_lifecycle(
@@ -95,37 +115,81 @@ def run_lifecycle(
     until: str | None = None,
     in_process: bool = False,
     on_stage: Callable[[str, str], None] | None = None,
+    rollout: RolloutOptions | None = None,
 ) -> RunReport:
     report = RunReport(run_id)
     stages = stage_names(until)
+    rollout = rollout or RolloutOptions()
     # Build the notifier first: a misconfigured one (e.g. no SLACK_BOT_TOKEN) fails the run
     # before any work, instead of silently losing every message of it.
     project.notifier  # noqa: B018
-    if not any(markers.completed(project.store, run_id, s) for s in stages):
+    if not any(markers.completed(project.store, run_id, s) for s in stages if s in STAGES):
         project.notify(
             "run_started", f"Run {run_id} started", run_id, fields={"stages": " → ".join(stages)}
         )
     for stage in stages:
+        if stage in ("deploy", "rollout", "finalize") and not _approved(project, run_id):
+            break
         if on_stage:
             on_stage(stage, "start")
         started = time.monotonic()
         try:
-            if in_process:
+            if stage == "rollout":
+                report.stages[stage] = _drive(project, run_id, rollout)
+            elif stage == "deploy":
+                report.stages[stage] = run_deploy(project, run_id, skip_canary=rollout.skip_canary)
+            elif in_process or stage not in HEAVY:
                 report.stages[stage] = run_stage(project, stage, run_id)
             else:
                 report.stages[stage] = _run_subprocess(project, stage, run_id)
         except StainlessError as exc:
             report.failed, report.error = stage, exc.render()
+            if stage in ("deploy", "rollout"):  # the other stages notify in run_stage
+                project.notify(
+                    "stage_failed",
+                    f"{stage} failed: {exc.render()}",
+                    run_id,
+                    fields={"stage": stage},
+                    severity="alert",
+                )
             if on_stage:
                 on_stage(stage, "failed")
             return report
         report.durations[stage] = time.monotonic() - started
         if on_stage:
             on_stage(stage, "done")
-    decision = report.stages.get("decide")
-    if decision:
-        project.notify("run_finished", f"Run {run_id} finished: {decision['action']}", run_id)
+    outcome = _outcome(report)
+    if outcome:
+        project.notify("run_finished", f"Run {run_id} finished: {outcome}", run_id)
     return report
+
+
+def _approved(project: Project, run_id: str) -> bool:
+    decision = markers.completed(project.store, run_id, "decide") or {}
+    return decision.get("action") == "promote"
+
+
+def _drive(project: Project, run_id: str, options: RolloutOptions) -> dict[str, Any]:
+    from stainless.rollout.driver import drive_rollout
+
+    state = drive_rollout(
+        project, run_id, traffic=options.traffic, rate=options.rate, on_tick=options.on_tick
+    )
+    return {
+        "state": state.state,
+        "reason": state.reason,
+        "weight": state.weight,
+        "ticks": len(state.ticks),
+        "decisions": len(state.decisions),
+    }
+
+
+def _outcome(report: RunReport) -> str | None:
+    if "finalize" in report.stages:
+        return report.stages["finalize"]["outcome"]
+    if "decide" in report.stages:
+        return report.stages["decide"]["action"]
+    return None
 
 
 def _run_subprocess(project: Project, stage: str, run_id: str) -> dict[str, Any]:

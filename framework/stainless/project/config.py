@@ -136,6 +136,7 @@ def config_from_mapping(
     raw = _with_defaults(copy.deepcopy(document), model_schema(), model_schema())
     raw.setdefault("direction", "minimize" if raw["metric"] in MINIMIZED_METRICS else "maximize")
     _check_semantics(raw, file)
+    raw["params"] = {**raw["params"], **_params_override()}
     env = env if env is not None else os.environ.get("STAINLESS_ENV") or None
     return ModelConfig(
         project_dir=project_dir, raw=raw, env=env, backends=_backends(raw, env, file)
@@ -162,6 +163,26 @@ def _backends(raw: dict[str, Any], env: str | None, file: str) -> dict[str, str]
         if override:
             chosen[key] = override
     return chosen
+
+
+def _params_override() -> dict[str, Any]:
+    """``STAINLESS_PARAMS`` (a JSON object, set by ``--param KEY=VALUE``) overrides params, so a
+    one-off run needs no edit of model.yaml; it is part of the config hash, hence the lineage."""
+    text = os.environ.get("STAINLESS_PARAMS")
+    if not text:
+        return {}
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError:
+        value = None
+    if not isinstance(value, dict):
+        raise ConfigError(
+            "must be a JSON object",
+            key="STAINLESS_PARAMS",
+            found=truncate(text),
+            fix="use --param KEY=VALUE",
+        )
+    return value
 
 
 def _check_semantics(raw: dict[str, Any], file: str) -> None:

@@ -1,4 +1,4 @@
-"""The Slack notifier: real slack-sdk clients, real HTTP, against tests/support/slack_stub.py."""
+"""The Slack notifier: real slack-sdk clients, real HTTP, against stainless.testing.slack_stub."""
 
 from __future__ import annotations
 

@@ -1,0 +1,140 @@
+"""The DAG spec: everything a model's DAG needs, as plain JSON-compatible data.
+
+This is what ``stainless dags render`` embeds in each DAG file (and what the golden tests pin).
+:mod:`dag_generator.runtime` turns it into an Airflow DAG; nothing here imports Airflow.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+from stainless import __version__
+from stainless.backends.compute.instances import resolve_instance
+from stainless.backends.compute.sagemaker import PROVISIONING_SLACK_S
+from stainless.core.errors import ConfigError
+from stainless.project.config import CONFIG_FILE, ModelConfig
+
+SPEC_FORMAT = 1
+TARGETS = ("local", "aws")
+# Airflow task ids, in graph order. The pipeline stage each one calls has the same name.
+TASK_IDS = (
+    "preprocess",
+    "train",
+    "evaluate",
+    "decide",
+    "not_promoted",
+    "deploy",
+    "rollout",
+    "finalize",
+)
+EDGES = (
+    ("preprocess", "train"),
+    ("train", "evaluate"),
+    ("evaluate", "decide"),
+    ("decide", "not_promoted"),
+    ("decide", "deploy"),
+    ("decide", "finalize"),  # skip_canary: straight to finalize
+    ("deploy", "rollout"),
+    ("rollout", "finalize"),
+)
+# Which resources block of model.yaml sizes each SageMaker job (evaluate is light, like
+# preprocess; the same mapping `stainless run` uses locally).
+STAGE_RESOURCES = {"preprocess": "preprocess", "train": "train", "evaluate": "preprocess"}
+SAGEMAKER_JOBS = {"preprocess": "processing", "train": "training", "evaluate": "processing"}
+# A fixed start in the past: with catchup off, Airflow schedules from now on; a moving
+# start_date (e.g. "today") is an Airflow anti-pattern that confuses the scheduler.
+START_DATE = "2024-01-01T00:00:00+00:00"
+RETRIES = {"retries": 2, "retry_delay_s": 60, "backoff_multiplier": 2.0, "max_retry_delay_s": 1800}
+ROLLOUT = {"poke_interval_s": 300, "timeout_s": 3 * 86400}
+PARAMS = {
+    "skip_canary": {
+        "default": False,
+        "description": "Promote without a canary: after a "
+        "promote decision go straight to finalize (no deploy, no rollout).",
+    },
+    "force_promote": {
+        "default": False,
+        "description": "Follow the deploy branch even if "
+        "decide rejected the candidate (an announced manual override).",
+    },
+}
+
+
+def build_spec(
+    config: ModelConfig,
+    target: str = "local",
+    *,
+    image: str | None = None,
+    role_arn: str | None = None,
+    output_uri: str | None = None,
+    retries: int | None = None,
+    rollout_interval_s: int | None = None,
+) -> dict[str, Any]:
+    """The spec of ``config``'s DAG for ``target`` (``local`` or ``aws``)."""
+    if target not in TARGETS:
+        raise ConfigError(
+            f"unknown DAG target {target!r}", key="--target", expected=" or ".join(TARGETS)
+        )
+    retry_policy = dict(RETRIES)
+    if retries is not None:
+        retry_policy["retries"] = max(0, int(retries))
+    rollout = dict(ROLLOUT)
+    if rollout_interval_s is not None:
+        rollout["poke_interval_s"] = max(1, int(rollout_interval_s))
+    max_runtime_s = int(config.max_runtime_seconds)
+    tasks: dict[str, dict[str, Any]] = {}
+    for task_id in TASK_IDS:
+        task: dict[str, Any] = {"runs_on": "airflow-worker", "execution_timeout_s": max_runtime_s}
+        if target == "aws" and task_id in SAGEMAKER_JOBS:
+            block = STAGE_RESOURCES[task_id]
+            kind = SAGEMAKER_JOBS[task_id]
+            task["runs_on"] = f"sagemaker-{kind}-job"
+            task["instance"] = resolve_instance(
+                config.resources_for(block), kind, key=f"resources.{block}"
+            )
+            # The job's own stopping condition is max_runtime; the task also waits for the
+            # instance to be provisioned and the image pulled.
+            task["execution_timeout_s"] = max_runtime_s + PROVISIONING_SLACK_S
+        tasks[task_id] = task
+    return {
+        "format": SPEC_FORMAT,
+        "generator": f"stainless {__version__}",
+        "dag_id": config.name,
+        "model": config.name,
+        "owner": config["owner"],
+        "description": config["description"] or f"Train, evaluate and roll out {config.name}",
+        "target": target,
+        "env": config.env,
+        "project_dir": str(config.project_dir) if target == "local" else None,
+        "schedule": config["schedule"],
+        "start_date": START_DATE,
+        "max_active_runs": 1,  # two runs of one model would race to deploy
+        "tags": ["stainless", config.name, target],
+        "max_runtime_s": max_runtime_s,
+        "retries": retry_policy,
+        "rollout": rollout,
+        "params": copy.deepcopy(PARAMS),
+        "tasks": tasks,
+        "edges": [list(edge) for edge in EDGES],
+        "aws": {"image": image, "role_arn": role_arn, "output_uri": output_uri}
+        if target == "aws"
+        else None,
+        "config": json_config(config),
+    }
+
+
+def json_config(config: ModelConfig) -> dict[str, Any]:
+    """model.yaml with defaults filled, checked to survive a JSON round trip unchanged
+    (YAML dates or other objects would not be plain data in the DAG file)."""
+    try:
+        text = json.dumps(config.raw, sort_keys=True, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(
+            f"holds a value that is not plain data ({exc})",
+            file=CONFIG_FILE,
+            expected="strings, numbers, booleans, lists and mappings",
+            fix="quote dates and other special values, e.g. since: '2024-01-01'",
+        ) from None
+    return json.loads(text)

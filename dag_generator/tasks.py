@@ -1,0 +1,205 @@
+"""What each DAG task does when it runs. Imported at parse time, so: stdlib only at module level.
+
+Every stainless import is inside a function: parsing a DAG file must not import pandas,
+scikit-learn or boto3, nor touch the network or a database. The functions receive the DAG spec
+and the Airflow task context; the Airflow run id becomes the stainless run id, so a retried task
+re-uses what its first try produced (stages are idempotent per run id).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger("stainless.airflow")
+
+# Where a SageMaker job writes its outputs when neither the DAG nor the environment says.
+ENV_IMAGE = "STAINLESS_IMAGE"
+ENV_ROLE = "STAINLESS_SAGEMAKER_ROLE"
+ENV_OUTPUT = "STAINLESS_SAGEMAKER_OUTPUT"
+
+
+def open_project(spec: dict[str, Any]) -> Any:
+    """The model's Project, from the configuration embedded in the DAG (not from disk)."""
+    from stainless.pipeline.project import Project
+    from stainless.project.config import config_from_mapping
+
+    if spec["project_dir"]:
+        project_dir = Path(spec["project_dir"])
+    else:  # aws: hooks run in the image; the worker only needs scratch space
+        project_dir = Path(tempfile.gettempdir()) / "stainless" / spec["model"]
+    return Project(config_from_mapping(spec["config"], project_dir, env=spec["env"]))
+
+
+def run_id_of(context: Any) -> str:
+    from stainless.core.ids import sanitize_run_id
+
+    return sanitize_run_id(context["dag_run"].run_id)
+
+
+def execute_stage(spec: dict[str, Any], stage: str, context: Any) -> dict[str, Any]:
+    """Run one pipeline stage for this Airflow run; returns its result (kept as XCom)."""
+    project = open_project(spec)
+    run_id = run_id_of(context)
+    log.info("%s: stage %s of run %s (target %s)", spec["model"], stage, run_id, spec["target"])
+    if spec["tasks"][stage]["runs_on"].startswith("sagemaker"):
+        result = run_on_sagemaker(project, spec, stage, run_id)
+    else:
+        from stainless.pipeline.runner import run_stage
+
+        result = run_stage(project, stage, run_id)
+    return plain(result)
+
+
+def choose_branch(spec: dict[str, Any], context: Any) -> str:
+    """decide, then which task follows: not_promoted, deploy, or finalize (skip_canary)."""
+    decision = execute_stage(spec, "decide", context)
+    params = context["params"]
+    promote = decision.get("action") == "promote"
+    if not promote and params.get("force_promote"):
+        project = open_project(spec)
+        project.notify(
+            "decision",
+            f"Decision overridden by a manual Airflow run: "
+            f"{decision.get('reason', 'rejected')}; deploying anyway",
+            run_id_of(context),
+            severity="warning",
+            fields={"param": "force_promote"},
+        )
+        promote = True
+    if not promote:
+        return "not_promoted"
+    return "finalize" if params.get("skip_canary") else "deploy"
+
+
+def not_promoted(spec: dict[str, Any], context: Any) -> dict[str, Any]:
+    """The run ends here: say so, with the decision's reason."""
+    from stainless.pipeline import markers
+
+    project = open_project(spec)
+    run_id = run_id_of(context)
+    decision = markers.completed(project.store, run_id, "decide") or {}
+    reason = decision.get("reason", "the decision record is missing")
+    message = f"Run {run_id} finished: not promoted ({reason})"
+    log.info(message)
+    project.notify("run_finished", message, run_id, fields={"outcome": "not promoted"})
+    return {"outcome": "not promoted", "reason": reason}
+
+
+def rollout_tick(spec: dict[str, Any], context: Any) -> bool:
+    """One tick of the rollout state machine; True once it is promoted or rolled back."""
+    from stainless.rollout.controller import tick
+
+    status = tick(open_project(spec), run_id_of(context))
+    log.info("rollout %s: %s", status.state, status.summary)
+    return bool(status.done)
+
+
+def finalize(spec: dict[str, Any], context: Any) -> dict[str, Any]:
+    result = execute_stage(spec, "finalize", context)
+    project = open_project(spec)
+    run_id = run_id_of(context)
+    outcome = result.get("state") or result.get("outcome") or "finalized"
+    project.notify(
+        "run_finished", f"Run {run_id} finished: {outcome}", run_id, fields={"outcome": outcome}
+    )
+    return result
+
+
+def on_failure(spec: dict[str, Any], context: Any) -> None:
+    """Task failure callback (after the last retry): one alert naming the task and the error."""
+    ti = context.get("ti") or context.get("task_instance")
+    task_id = getattr(ti, "task_id", "?")
+    tries = getattr(ti, "try_number", "?")
+    error = context.get("exception")
+    try:
+        project = open_project(spec)
+        run_id = run_id_of(context)
+    except Exception:  # the callback must never raise: Airflow would log it and move on
+        log.exception("could not open the project to report the failure of %s", task_id)
+        return
+    project.notify(
+        "stage_failed",
+        f"Airflow task {task_id} failed after {tries} tries: {error}",
+        run_id,
+        fields={"stage": task_id, "dag": spec["dag_id"]},
+        severity="alert",
+    )
+
+
+def plain(result: dict[str, Any]) -> dict[str, Any]:
+    """A JSON-safe copy (XCom stores JSON; stage results may hold numpy scalars or paths)."""
+    return json.loads(json.dumps(result, default=str))
+
+
+def run_on_sagemaker(project: Any, spec: dict[str, Any], stage: str, run_id: str) -> dict[str, Any]:
+    """aws target: the stage runs in the model's image as a SageMaker job; the job records
+    its result in the artifact store like a local stage does."""
+    from stainless.backends.compute import StageJob
+    from stainless.backends.compute.sagemaker import SageMakerCompute
+    from stainless.core.errors import StageError
+    from stainless.pipeline import markers
+
+    aws = spec.get("aws") or {}
+    store = project.config.backend("store")
+    settings = {
+        "image": aws.get("image") or os.environ.get(ENV_IMAGE),
+        "role": aws.get("role_arn") or os.environ.get(ENV_ROLE),
+        "output": aws.get("output_uri")
+        or os.environ.get(ENV_OUTPUT)
+        or (f"{store.rstrip('/')}/sagemaker" if store.startswith("s3://") else None),
+    }
+    missing = [name for name, value in settings.items() if not value]
+    if missing:
+        raise StageError(
+            f"the aws DAG cannot start SageMaker jobs: no {', '.join(missing)} configured",
+            fix=f"render with --image/--role-arn (or set {ENV_IMAGE}, {ENV_ROLE}, "
+            f"{ENV_OUTPUT} on the Airflow workers), and use an s3:// store",
+        )
+    if (done := markers.completed(project.store, run_id, stage)) is not None:
+        log.info("%s already completed for run %s; skipping", stage, run_id)
+        return done
+    task = spec["tasks"][stage]
+    instance = task["instance"]
+    compute = SageMakerCompute(
+        settings["role"],
+        settings["image"],
+        settings["output"],
+        job_prefix=spec["model"],
+        instance_types={stage: instance["instance_type"]},
+    )
+    command = ["stainless", stage, "--run-id", run_id]
+    if spec["env"]:
+        command += ["--env", spec["env"]]
+    env = {"STAINLESS_RUN_ID": run_id, "STAINLESS_LOG_FORMAT": "plain"}
+    if spec["env"]:
+        env["STAINLESS_ENV"] = spec["env"]
+    job = StageJob(
+        stage=stage,
+        run_id=run_id,
+        command=command,
+        cwd=Path("."),
+        cpus=float(instance["cpus"]),
+        memory_gb=float(instance["memory_gb"]),
+        timeout_s=float(spec["max_runtime_s"]),
+        env=env,
+    )
+    result = compute.run(job)
+    if result.returncode != 0:
+        raise StageError(
+            f"stage {stage} failed on SageMaker: {result.reason}",
+            fix="read the job's CloudWatch logs (/aws/sagemaker/...) for the error",
+        )
+    done = markers.completed(project.store, run_id, stage)
+    if done is None:
+        raise StageError(
+            f"the SageMaker job of stage {stage} completed but recorded no result "
+            f"in the store {store}",
+            fix="check that the image and this DAG use the same store "
+            "(model.yaml environments / STAINLESS_STORE)",
+        )
+    return done

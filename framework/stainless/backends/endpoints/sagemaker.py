@@ -1,0 +1,363 @@
+"""A SageMaker real-time endpoint with production variants (boto3; ``pip install stainless[aws]``).
+
+``sagemaker://?role=ARN&image=URI&instance_type=ml.m5.large&instance_count=1&region=eu-west-1``;
+``role`` and ``image`` may come from ``STAINLESS_SAGEMAKER_ROLE`` / ``STAINLESS_IMAGE_URI``
+instead (CI knows the image it pushed). Each variant is a SageMaker model (our image + the
+version's model.tar.gz on S3, ``VariantSpec.model_data``); adding or removing a variant creates a
+new endpoint config and calls ``update_endpoint`` (SageMaker's blue/green update, no downtime);
+weights change in place with ``update_endpoint_weights_and_capacities``. Counters come from the
+CloudWatch metrics SageMaker publishes per variant (one-minute resolution, a few minutes late).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from stainless.backends.endpoints import EndpointStatus, VariantCounters, VariantInfo, VariantSpec
+from stainless.core.errors import BackendError, MissingExtraError
+from stainless.core.uris import Uri
+
+NAMESPACE = "AWS/SageMaker"
+_VERSION_SUFFIX = re.compile(r"-v(\d+)$")
+DEFAULT_WINDOW_S = 3 * 3600  # counters() without ``since``
+
+
+def model_name(endpoint: str, variant: str, version: int) -> str:
+    """SageMaker names are at most 63 characters; the version is recoverable from the end."""
+    suffix = f"-{variant}-v{version}"
+    return endpoint[: 63 - len(suffix)] + suffix
+
+
+def config_variants(
+    current: list[dict[str, Any]],
+    weights: dict[str, float],
+    add: dict[str, Any] | None = None,
+    remove: str | None = None,
+) -> list[dict[str, Any]]:
+    """The ProductionVariants of the next endpoint config: the current ones at their current
+    weights, plus ``add`` or minus ``remove``."""
+    keep = ("VariantName", "ModelName", "InstanceType", "InitialInstanceCount")
+    variants = [
+        {
+            **{k: v[k] for k in keep if k in v},
+            "InitialVariantWeight": weights.get(v["VariantName"], v["InitialVariantWeight"]),
+        }
+        for v in current
+        if v["VariantName"] != remove
+    ]
+    if add is not None:
+        variants.append(add)
+    return variants
+
+
+class SageMakerEndpoint:
+    def __init__(
+        self,
+        name: str,
+        *,
+        role: str | None,
+        image: str | None,
+        region: str | None,
+        instance_type: str = "ml.m5.large",
+        instance_count: int = 1,
+        poll_s: float = 15.0,
+        wait_timeout_s: float = 1800.0,
+    ) -> None:
+        try:
+            import boto3
+        except ImportError:
+            raise MissingExtraError("boto3", "aws", "the SageMaker endpoint") from None
+        self.name = name
+        self.role = role
+        self.image = image
+        self.instance_type = instance_type
+        self.instance_count = instance_count
+        self.poll_s = poll_s
+        self.wait_timeout_s = wait_timeout_s
+        session = boto3.session.Session(region_name=region)
+        self.region = session.region_name or "us-east-1"
+        self.sagemaker = session.client("sagemaker")
+        self.cloudwatch = session.client("cloudwatch")
+
+    @classmethod
+    def from_uri(cls, uri: Uri, base: Path, name: str) -> SageMakerEndpoint:
+        query = uri.query
+        return cls(
+            name,
+            role=query.get("role") or os.environ.get("STAINLESS_SAGEMAKER_ROLE"),
+            image=query.get("image") or os.environ.get("STAINLESS_IMAGE_URI"),
+            region=query.get("region"),
+            instance_type=query.get("instance_type", "ml.m5.large"),
+            instance_count=int(query.get("instance_count", "1")),
+        )
+
+    @property
+    def url(self) -> str:
+        """The runtime endpoint boto3's ``sagemaker-runtime`` client calls (SigV4-signed)."""
+        return f"https://runtime.sagemaker.{self.region}.amazonaws.com"
+
+    # -- lifecycle ----------------------------------------------------------------------------
+    def up(self, initial: VariantSpec | None = None) -> EndpointStatus:
+        if self._describe() is None:
+            if initial is None:
+                raise BackendError(
+                    f"SageMaker endpoint {self.name!r} does not exist",
+                    fix="pass its first variant (the production version)",
+                )
+            config = self._new_config([self._variant(initial)])
+            self._call("create_endpoint", EndpointName=self.name, EndpointConfigName=config)
+            self._wait_in_service()
+        return self.status()
+
+    def down(self) -> None:
+        described = self._describe()
+        if described is None:
+            return
+        config = described["EndpointConfigName"]
+        models = [v["ModelName"] for v in self._config(config)["ProductionVariants"]]
+        self._call("delete_endpoint", EndpointName=self.name)
+        self._call("delete_endpoint_config", EndpointConfigName=config)
+        for model in models:
+            self._call("delete_model", ModelName=model)
+
+    def status(self) -> EndpointStatus:
+        described = self._describe()
+        if described is None:
+            return EndpointStatus(running=False, url=self.url, variants=[], name=self.name)
+        models = {
+            v["VariantName"]: v["ModelName"]
+            for v in self._config(described["EndpointConfigName"])["ProductionVariants"]
+        }
+        variants = []
+        for live in described.get("ProductionVariants", []):
+            match = _VERSION_SUFFIX.search(models.get(live["VariantName"], ""))
+            variants.append(
+                VariantInfo(
+                    name=live["VariantName"],
+                    version=int(match.group(1)) if match else 0,
+                    weight=float(live.get("CurrentWeight", 0.0)),
+                    url=f"{self.url}/endpoints/{self.name}/invocations",
+                    healthy=described["EndpointStatus"] in ("InService", "Updating")
+                    and live.get("CurrentInstanceCount", 1) > 0,
+                )
+            )
+        return EndpointStatus(
+            running=described["EndpointStatus"] == "InService",
+            url=self.url,
+            variants=variants,
+            name=self.name,
+        )
+
+    # -- variants -----------------------------------------------------------------------------
+    def add_variant(self, spec: VariantSpec) -> None:
+        current, weights = self._current()
+        if any(v["VariantName"] == spec.name for v in current):
+            return  # already there: a resumed rollout may repeat this call
+        self._update(config_variants(current, weights, add=self._variant(spec)))
+
+    def set_weights(self, weights: dict[str, float]) -> None:
+        desired = [
+            {"VariantName": name, "DesiredWeight": float(weight)}
+            for name, weight in weights.items()
+        ]
+        self._call(
+            "update_endpoint_weights_and_capacities",
+            EndpointName=self.name,
+            DesiredWeightsAndCapacities=desired,
+        )
+        self._wait_in_service()
+
+    def remove_variant(self, name: str) -> None:
+        current, weights = self._current()
+        if all(v["VariantName"] != name for v in current):
+            return
+        if len(current) == 1:
+            raise BackendError(
+                f"{name!r} is the only variant of endpoint {self.name!r}",
+                fix="delete the endpoint instead (`stainless endpoint down`)",
+            )
+        self._update(config_variants(current, weights, remove=name))
+
+    def counters(self, since: float | None = None) -> dict[str, VariantCounters]:
+        # A minute past now: the newest datapoint's timestamp can lie ahead of our clock.
+        end = datetime.now(UTC) + timedelta(seconds=60)
+        start = (
+            datetime.fromtimestamp(since, UTC)
+            if since is not None
+            else end - timedelta(seconds=DEFAULT_WINDOW_S)
+        )
+        # One period spanning the window: CloudWatch returns one datapoint per metric.
+        period = max(60, math.ceil((end - start).total_seconds() / 60) * 60)
+        names = [v.name for v in self.status().variants]
+        return {name: self._variant_counters(name, start, end, period) for name in names}
+
+    # -- internals ----------------------------------------------------------------------------
+    def _variant_counters(
+        self, variant: str, start: datetime, end: datetime, period: int
+    ) -> VariantCounters:
+        def total(metric: str) -> int:
+            points = self._metric(variant, metric, start, end, period, Statistics=["Sum"])
+            return int(sum(point.get("Sum", 0.0) for point in points))
+
+        requests = total("Invocations")
+        client, model = total("Invocation4XXErrors"), total("Invocation5XXErrors")
+        latency = self._metric(
+            variant, "ModelLatency", start, end, period, ExtendedStatistics=["p50", "p95"]
+        )
+        extended = latency[0].get("ExtendedStatistics", {}) if latency else {}
+        # ModelLatency is in microseconds.
+        p50, p95 = extended.get("p50"), extended.get("p95")
+        return VariantCounters(
+            requests=requests,
+            ok=max(0, requests - client - model),
+            client_errors=client,
+            model_errors=model,
+            latency_p50_ms=None if p50 is None else round(p50 / 1000, 3),
+            latency_p95_ms=None if p95 is None else round(p95 / 1000, 3),
+        )
+
+    def _metric(
+        self,
+        variant: str,
+        metric: str,
+        start: datetime,
+        end: datetime,
+        period: int,
+        **statistics: Any,
+    ) -> list[dict[str, Any]]:
+        answer = self._call(
+            "get_metric_statistics",
+            client=self.cloudwatch,
+            Namespace=NAMESPACE,
+            MetricName=metric,
+            StartTime=start,
+            EndTime=end,
+            Period=period,
+            Dimensions=[
+                {"Name": "EndpointName", "Value": self.name},
+                {"Name": "VariantName", "Value": variant},
+            ],
+            **statistics,
+        )
+        return list(answer.get("Datapoints", []))
+
+    def _variant(self, spec: VariantSpec) -> dict[str, Any]:
+        """Create the SageMaker model of a variant; return its ProductionVariant entry."""
+        if not (spec.model_data or "").startswith("s3://"):
+            raise BackendError(
+                f"variant {spec.name!r} has no model.tar.gz on S3",
+                found=str(spec.model_data),
+                key="VariantSpec.model_data",
+                fix="use an s3:// artifact store (model.yaml `store:`) and pass the registry "
+                "version's artifact URI",
+            )
+        for what, value, source in (
+            ("role", self.role, "STAINLESS_SAGEMAKER_ROLE"),
+            ("image", self.image, "STAINLESS_IMAGE_URI"),
+        ):
+            if not value:
+                raise BackendError(
+                    f"the SageMaker endpoint needs an execution {what}",
+                    key="endpoint",
+                    fix=f"add ?{what}=... to the sagemaker:// URI in model.yaml, or set {source}",
+                )
+        name = model_name(self.name, spec.name, spec.version)
+        self._call(
+            "create_model",
+            ModelName=name,
+            ExecutionRoleArn=self.role,
+            PrimaryContainer={
+                "Image": self.image,
+                "ModelDataUrl": spec.model_data,
+                "Environment": {"STAINLESS_MODEL_VERSION": str(spec.version)},
+            },
+        )
+        return {
+            "VariantName": spec.name,
+            "ModelName": name,
+            "InstanceType": self.instance_type,
+            "InitialInstanceCount": self.instance_count,
+            "InitialVariantWeight": float(spec.weight),
+        }
+
+    def _new_config(self, variants: list[dict[str, Any]]) -> str:
+        stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S%f")[:17]
+        name = f"{self.name[: 62 - len(stamp)]}-{stamp}"
+        self._call("create_endpoint_config", EndpointConfigName=name, ProductionVariants=variants)
+        return name
+
+    def _update(self, variants: list[dict[str, Any]]) -> None:
+        config = self._new_config(variants)
+        self._call(
+            "update_endpoint",
+            EndpointName=self.name,
+            EndpointConfigName=config,
+            RetainAllVariantProperties=False,
+        )
+        self._wait_in_service()
+
+    def _current(self) -> tuple[list[dict[str, Any]], dict[str, float]]:
+        described = self._describe()
+        if described is None:
+            raise BackendError(
+                f"SageMaker endpoint {self.name!r} does not exist",
+                fix="create it with `stainless endpoint up`",
+            )
+        weights = {
+            v["VariantName"]: float(v.get("CurrentWeight", 0.0))
+            for v in described.get("ProductionVariants", [])
+        }
+        config = self._config(described["EndpointConfigName"])
+        return list(config["ProductionVariants"]), weights
+
+    def _describe(self) -> dict[str, Any] | None:
+        from botocore.exceptions import ClientError
+
+        try:
+            return dict(self.sagemaker.describe_endpoint(EndpointName=self.name))
+        except ClientError as exc:
+            if "Could not find" in str(exc) or exc.response["Error"]["Code"] in (
+                "ValidationException",
+                "ValidationError",
+            ):
+                return None
+            raise self._error("describe_endpoint", exc) from exc
+
+    def _config(self, name: str) -> dict[str, Any]:
+        return dict(self._call("describe_endpoint_config", EndpointConfigName=name))
+
+    def _wait_in_service(self) -> None:
+        deadline = time.monotonic() + self.wait_timeout_s
+        while True:
+            described = self._describe()
+            state = described["EndpointStatus"] if described else "missing"
+            if state == "InService":
+                return
+            if state in ("Failed", "missing") or time.monotonic() > deadline:
+                reason = (described or {}).get("FailureReason", state)
+                raise BackendError(
+                    f"SageMaker endpoint {self.name!r} is {state}: {reason}",
+                    fix="see the endpoint's CloudWatch logs "
+                    f"(/aws/sagemaker/Endpoints/{self.name})",
+                )
+            time.sleep(self.poll_s)
+
+    def _call(self, operation: str, client: Any = None, **kwargs: Any) -> Any:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            return getattr(client or self.sagemaker, operation)(**kwargs)
+        except (ClientError, BotoCoreError) as exc:
+            raise self._error(operation, exc) from exc
+
+    def _error(self, operation: str, exc: Exception) -> BackendError:
+        return BackendError(
+            f"SageMaker {operation} failed for endpoint {self.name!r}: {exc}",
+            fix="check the AWS credentials, region and IAM permissions",
+        )

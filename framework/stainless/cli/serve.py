@@ -1,0 +1,101 @@
+"""`stainless serve`: the inference server (what the container's `serve` runs)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict
+from pathlib import Path
+
+import click
+
+from stainless.cli.options import project_options
+
+
+@click.command()
+@project_options
+@click.option(
+    "--artifacts",
+    type=click.Path(exists=True, path_type=Path),
+    default=None,
+    help="Extracted model directory (as /opt/ml/model) or a model.tar.gz.",
+)
+@click.option(
+    "--version",
+    "version",
+    type=int,
+    default=None,
+    help="Registry version to serve (default: the production version).",
+)
+@click.option(
+    "--model-version",
+    envvar="STAINLESS_MODEL_VERSION",
+    default=None,
+    help="Version reported in X-Stainless-Model-Version when serving --artifacts.",
+)
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Interface to bind (0.0.0.0 inside a container).",
+)
+@click.option("--port", type=int, default=8080, show_default=True, envvar="SAGEMAKER_BIND_TO_PORT")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Server processes (default: serving.workers in model.yaml).",
+)
+@click.option(
+    "--log-level",
+    default="info",
+    show_default=True,
+    type=click.Choice(["critical", "error", "warning", "info", "debug"]),
+)
+def serve(
+    project_dir: Path,
+    env: str | None,
+    artifacts: Path | None,
+    version: int | None,
+    model_version: str | None,
+    host: str,
+    port: int,
+    workers: int | None,
+    log_level: str,
+) -> None:
+    """Serve one model: GET /ping, POST /invocations, GET /metrics (see docs/serving.md)."""
+    # Before the model loads: tells model code it answers live traffic (the template's
+    # fault-injection demo keys off it).
+    os.environ["STAINLESS_SERVING"] = "1"
+    from stainless.project.config import CONFIG_FILE, load_config
+    from stainless.serving.loading import load_artifacts, load_registered
+    from stainless.serving.server import ServeSpec, run_server
+    from stainless.serving.settings import ServingSettings
+
+    if artifacts is not None and version is not None:
+        raise click.UsageError("pass either --artifacts or --version, not both")
+    config = None
+    if artifacts is None or (project_dir / CONFIG_FILE).is_file():
+        config = load_config(project_dir, env=env)
+    if artifacts is not None:
+        served = load_artifacts(
+            artifacts, version=model_version, name=config.name if config else None
+        )
+    else:
+        assert config is not None
+        served = load_registered(config, version)
+    settings = ServingSettings.from_config(config) if config else ServingSettings()
+    settings = settings.with_overrides(workers=workers)
+    spec = ServeSpec(
+        model_dir=str(served.model_dir),
+        name=served.name,
+        version=served.version,
+        settings=asdict(settings),
+        capture_store=config.backend("store") if config else None,
+        project_dir=str(config.project_dir if config else Path.cwd()),
+    )
+    click.echo(
+        f"serving {served.name} version {served.version or '?'} from {served.model_dir} "
+        f"on http://{host}:{port} ({settings.workers} worker(s))",
+        err=True,
+    )
+    run_server(spec, host, port, served=served, log_level=log_level)

@@ -1,0 +1,103 @@
+"""Run the app under uvicorn: one process, or several workers each loading the same model.
+
+Worker processes are started by uvicorn (spawn), so they rebuild the app from a small JSON
+spec in the environment instead of inheriting objects from the parent.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import logging
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import uvicorn
+
+from stainless.backends.storage import open_store
+from stainless.serving.app import ServingApp, create_app
+from stainless.serving.loading import ServedModel, load_artifacts
+from stainless.serving.settings import ServingSettings
+
+log = logging.getLogger("stainless.serving")
+SPEC_ENV = "STAINLESS_SERVE_SPEC"
+
+
+@dataclass(frozen=True)
+class ServeSpec:
+    """Everything a server process needs to build the app; JSON-serialisable."""
+
+    model_dir: str
+    name: str
+    version: str | None
+    settings: dict[str, Any] = field(default_factory=dict)
+    capture_store: str | None = None  # store URI for data capture; None = no capture
+    project_dir: str = "."  # base of relative store URIs
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str) -> ServeSpec:
+        return cls(**json.loads(text))
+
+
+def build_app(spec: ServeSpec, served: ServedModel | None = None) -> ServingApp:
+    if served is None:
+        served = load_artifacts(Path(spec.model_dir), version=spec.version, name=spec.name)
+    store = None
+    if spec.capture_store:
+        store = open_store(spec.capture_store, Path(spec.project_dir))
+    return create_app(
+        served.model,
+        ServingSettings.from_mapping(spec.settings),
+        name=spec.name,
+        version=spec.version,
+        capture_store=store,
+    )
+
+
+def app_from_environment() -> ServingApp:
+    """uvicorn's factory in each worker process."""
+    app = build_app(ServeSpec.from_json(os.environ[SPEC_ENV]))
+    settle_heap()
+    return app
+
+
+def settle_heap() -> None:
+    """Move everything loaded so far (model, pandas, numpy...) out of the garbage collector's
+    sight. Requests allocate a little and trigger collections; without this each full
+    collection walks the whole model and its libraries, which measurably costs throughput."""
+    gc.collect()
+    gc.freeze()
+
+
+def run_server(
+    spec: ServeSpec,
+    host: str,
+    port: int,
+    served: ServedModel | None = None,
+    log_level: str = "info",
+) -> None:
+    workers = int(spec.settings.get("workers", 1))
+    options: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "log_level": log_level,
+        # Per-request access logs cost more than the whole framework; /metrics counts instead.
+        "access_log": False,
+        "lifespan": "on",
+        "server_header": False,
+        "timeout_graceful_shutdown": 30,
+    }
+    if workers == 1:
+        app = build_app(spec, served)
+        settle_heap()
+        uvicorn.run(app, **options)
+        return
+    os.environ[SPEC_ENV] = spec.to_json()
+    uvicorn.run(
+        "stainless.serving.server:app_from_environment", factory=True, workers=workers, **options
+    )

@@ -1,0 +1,164 @@
+"""Replay requests against an endpoint at a fixed rate, bounded in count and time.
+
+For demos and tests: the rollout demo calls :func:`drive` in-process to give the canary
+controller live traffic; ``stainless traffic`` wraps it. A fraction of requests can be made
+invalid on purpose, to show that client errors are not blamed on the model.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor, wait
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import httpx
+
+from stainless.backends.endpoints.counters import CLIENT_ERROR, MODEL_ERROR, OK, classify
+
+ORIGIN_HEADER = "x-stainless-error-origin"
+INVOKED_VARIANT = "x-amzn-invoked-production-variant"
+NO_VARIANT = "(none)"  # answers that did not say which variant served them (e.g. refused)
+
+
+@dataclass
+class VariantTraffic:
+    requests: int = 0
+    ok: int = 0
+    client_errors: int = 0
+    model_errors: int = 0
+    latency_p50_ms: float | None = None
+    latency_p95_ms: float | None = None
+    _latencies: list[float] = field(default_factory=list, repr=False)
+
+    def add(self, outcome: str, latency_ms: float) -> None:
+        self.requests += 1
+        self._latencies.append(latency_ms)
+        if outcome == OK:
+            self.ok += 1
+        elif outcome == CLIENT_ERROR:
+            self.client_errors += 1
+        else:
+            self.model_errors += 1
+
+    def finish(self) -> None:
+        ordered = sorted(self._latencies)
+        if ordered:
+            self.latency_p50_ms = round(ordered[int(0.50 * (len(ordered) - 1))], 2)
+            self.latency_p95_ms = round(ordered[int(0.95 * (len(ordered) - 1))], 2)
+
+
+@dataclass
+class TrafficSummary:
+    sent: int = 0
+    invalid_sent: int = 0
+    duration_s: float = 0.0
+    variants: dict[str, VariantTraffic] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "sent": self.sent,
+            "invalid_sent": self.invalid_sent,
+            "duration_s": round(self.duration_s, 3),
+            "variants": {
+                name: {k: v for k, v in asdict(stats).items() if not k.startswith("_")}
+                for name, stats in sorted(self.variants.items())
+            },
+        }
+
+
+def invalidate(request: Any) -> Any:
+    """A request no typed schema accepts: every field's value replaced by an object."""
+    if isinstance(request, dict) and request:
+        return {key: {"invalid": True} for key in request}
+    return {"invalid": True}
+
+
+def drive(
+    url: str,
+    requests: list[Any],
+    rate: float = 10.0,
+    duration: float = 10.0,
+    *,
+    max_requests: int | None = None,
+    invalid_fraction: float = 0.0,
+    endpoint_name: str | None = None,
+    target_variant: str | None = None,
+    concurrency: int = 16,
+    timeout_s: float = 30.0,
+    seed: int | None = None,
+) -> TrafficSummary:
+    """Send ``requests`` (cycled) to ``url`` at ``rate`` per second for ``duration`` seconds or
+    ``max_requests`` requests, whichever ends first; waits for the answers and summarises them
+    per variant (from ``X-Amzn-Invoked-Production-Variant``).
+
+    With ``endpoint_name`` it uses the SageMaker path ``/endpoints/{name}/invocations``, else the
+    plain ``/invocations``.
+    """
+    if not requests:
+        raise ValueError("no requests to send")
+    if rate <= 0 or duration <= 0:
+        raise ValueError("rate and duration must be positive")
+    if not 0.0 <= invalid_fraction <= 1.0:
+        raise ValueError("invalid_fraction must be between 0 and 1")
+    path = f"/endpoints/{endpoint_name}/invocations" if endpoint_name else "/invocations"
+    target = url.rstrip("/") + path
+    headers = {"content-type": "application/json"}
+    if target_variant:
+        headers["x-amzn-sagemaker-target-variant"] = target_variant
+    chooser = random.Random(seed)
+    limit = max_requests if max_requests is not None else int(rate * duration) + 1
+    summary = TrafficSummary()
+    lock = threading.Lock()
+
+    def send(client: httpx.Client, body: bytes) -> None:
+        started = time.perf_counter()
+        try:
+            answer = client.post(target, content=body, headers=headers)
+        except httpx.HTTPError:
+            variant, outcome = NO_VARIANT, MODEL_ERROR
+        else:
+            variant = answer.headers.get(INVOKED_VARIANT, NO_VARIANT)
+            outcome = classify(_original_status(answer), answer.headers.get(ORIGIN_HEADER))
+        latency_ms = (time.perf_counter() - started) * 1000
+        with lock:
+            summary.variants.setdefault(variant, VariantTraffic()).add(outcome, latency_ms)
+
+    started = time.monotonic()
+    limits = httpx.Limits(max_connections=concurrency)
+    with (
+        httpx.Client(timeout=timeout_s, limits=limits) as client,
+        ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="traffic") as pool,
+    ):
+        futures = []
+        while summary.sent < limit:
+            due = started + summary.sent / rate
+            now = time.monotonic()
+            if due - started >= duration:
+                break
+            if due > now:
+                time.sleep(due - now)
+            request = requests[summary.sent % len(requests)]
+            if invalid_fraction and chooser.random() < invalid_fraction:
+                request = invalidate(request)
+                summary.invalid_sent += 1
+            futures.append(pool.submit(send, client, json.dumps(request).encode()))
+            summary.sent += 1
+        wait(futures)
+    summary.duration_s = time.monotonic() - started
+    for stats in summary.variants.values():
+        stats.finish()
+    return summary
+
+
+def _original_status(answer: httpx.Response) -> int:
+    """The model's status: SageMaker wraps a failing model's answer in a 424 ModelError."""
+    if answer.status_code == 424:
+        try:
+            return int(answer.json()["OriginalStatusCode"])
+        except (ValueError, KeyError, TypeError):
+            return 500
+    return answer.status_code

@@ -1,0 +1,230 @@
+"""Generated DAGs under real Apache Airflow 3, which lives in its own venv (.venv-airflow,
+made by `bash .ci/airflow-setup.sh`). These tests run in the main venv and drive that venv
+through subprocesses: `airflow_probe.py` loads DAG folders with DagBag, and `airflow dags test`
+runs a DAG end to end on SQLite in a throw-away AIRFLOW_HOME.
+
+Skipped when .venv-airflow is absent, unless STAINLESS_REQUIRE_AIRFLOW=1 (CI), where they fail.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from stainless.pipeline.runner import STAGES
+
+pytestmark = [pytest.mark.airflow, pytest.mark.integration]
+ROOT = Path(__file__).resolve().parents[2]
+AIRFLOW_VENV = ROOT / ".venv-airflow"
+PROBE = Path(__file__).with_name("airflow_probe.py")
+STAGE_TASKS = ("preprocess", "train", "evaluate", "decide")
+EXPECTED_DOWNSTREAM = {
+    "preprocess": ["train"],
+    "train": ["evaluate"],
+    "evaluate": ["decide"],
+    "decide": ["deploy", "finalize", "not_promoted"],
+    "not_promoted": [],
+    "deploy": ["rollout"],
+    "rollout": ["finalize"],
+    "finalize": [],
+}
+
+
+def _airflow_bin(name: str) -> Path:
+    path = AIRFLOW_VENV / "bin" / name
+    if not path.exists():
+        reason = f"{path} not found: run `bash .ci/airflow-setup.sh` to create .venv-airflow"
+        if os.environ.get("STAINLESS_REQUIRE_AIRFLOW"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return path
+
+
+def _clean_env(**extra: str) -> dict[str, str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("STAINLESS_", "AIRFLOW", "PYTEST_"))
+    }
+    env.update(extra)
+    return env
+
+
+def _render(projects: list[Path], out: Path, *args: str) -> None:
+    command = [sys.executable, "-m", "stainless", "dags", "render", "--out", str(out), *args]
+    for project in projects:
+        command += ["-C", str(project)]
+    subprocess.run(command, check=True, env=_clean_env(), capture_output=True)
+
+
+def _probe(folder: Path, airflow_home: Path) -> dict[str, Any]:
+    result = subprocess.run(
+        [str(_airflow_bin("python")), str(PROBE), str(folder)],
+        capture_output=True,
+        text=True,
+        env=_clean_env(AIRFLOW_HOME=str(airflow_home), AIRFLOW__CORE__LOAD_EXAMPLES="False"),
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_rendered_dags_load_in_airflow_with_the_right_shape(bake, tmp_path: Path) -> None:
+    projects = [
+        bake(model_name="House Prices", schedule="@daily", max_runtime="30m"),
+        bake(model_name="Churn Risk", metric="roc_auc", schedule="none", max_runtime="2h"),
+        bake(
+            model_name="Fraud Flags",
+            metric="f1",
+            schedule="0 6 * * 1-5",
+            promotion_criterion="bootstrap_95",
+            train_cpus="4",
+            train_memory_gb="20",
+        ),
+    ]
+    local, aws = tmp_path / "dags-local", tmp_path / "dags-aws"
+    _render(projects, local, "--target", "local")
+    _render(projects, aws, "--target", "aws", "--image", "img:1")
+    home = tmp_path / "airflow-home"
+    for folder, target in ((local, "local"), (aws, "aws")):
+        found = _probe(folder, home)
+        assert found["import_errors"] == {}
+        assert found["warnings"] == [] and found["captured_warnings"] == {}
+        # Parse-time hygiene: no network, nothing heavy (pandas, scikit-learn, boto3, ...).
+        assert found["socket_attempts"] == []
+        assert found["heavy_modules"] == []
+        assert sorted(found["dags"]) == ["churn-risk", "fraud-flags", "house-prices"]
+        for dag_id, dag in found["dags"].items():
+            tasks = dag["tasks"]
+            assert {t: tasks[t]["downstream"] for t in tasks} == EXPECTED_DOWNSTREAM, dag_id
+            assert dag["catchup"] is False and dag["max_active_runs"] == 1
+            assert dag["params"] == {"skip_canary": False, "force_promote": False}
+            assert target in dag["tags"]
+            assert tasks["rollout"]["operator"] == "RolloutSensor"
+            assert tasks["rollout"]["mode"] == "reschedule"
+            assert tasks["finalize"]["trigger_rule"] == "none_failed_min_one_success"
+            for task in tasks.values():
+                assert task["retries"] == 2 and task["retry_exponential_backoff"] == 2.0
+                assert task["has_failure_callback"]
+        dags = found["dags"]
+        assert dags["house-prices"]["schedule"] == "@daily"
+        assert dags["churn-risk"]["schedule"] is None
+        assert dags["fraud-flags"]["schedule"] == "0 6 * * 1-5"
+        assert dags["house-prices"]["tasks"]["decide"]["execution_timeout_s"] == 1800
+        assert dags["churn-risk"]["tasks"]["decide"]["execution_timeout_s"] == 7200
+        train_timeout = dags["house-prices"]["tasks"]["train"]["execution_timeout_s"]
+        # aws: the SageMaker job is stopped at max_runtime; the task also waits for provisioning
+        assert train_timeout == (1800 if target == "local" else 1800 + 30 * 60)
+
+
+@pytest.fixture(scope="module")
+def airflow_run(tmp_path_factory: pytest.TempPathFactory):  # -> Iterator[Callable]
+    """A model repository, its DAG (no retries: a failing task fails now), and a migrated
+    SQLite Airflow database; yields a function running `airflow dags test` once."""
+    from cookiecutter.main import cookiecutter
+    from stainless.project.template import template_dir
+
+    base = tmp_path_factory.mktemp("airflow-e2e")
+    project = Path(cookiecutter(str(template_dir()), no_input=True, output_dir=str(base)))
+    dags = base / "dags"
+    _render([project], dags, "--retries", "0", "--rollout-interval", "1")
+    env = _clean_env(
+        AIRFLOW_HOME=str(base / "airflow-home"),
+        AIRFLOW__CORE__DAGS_FOLDER=str(dags),
+        AIRFLOW__CORE__LOAD_EXAMPLES="False",
+    )
+    airflow = str(_airflow_bin("airflow"))
+    migrate = subprocess.run(
+        [airflow, "db", "migrate"], env=env, capture_output=True, text=True, timeout=600
+    )
+    assert migrate.returncode == 0, migrate.stderr[-3000:]
+
+    def dags_test(*args: str) -> tuple[int, str, str]:
+        done = subprocess.run(
+            [airflow, "dags", "test", "house-prices", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
+        output = done.stdout + done.stderr
+        match = re.search(r"DagRun Finished: dag_id=house-prices, .*?run_id=([^,]+),", output)
+        assert match, output[-5000:]
+        return done.returncode, output, match.group(1)
+
+    dags_test.project = project  # type: ignore[attr-defined]
+    return dags_test
+
+
+def _versions(project: Path) -> list[dict[str, Any]]:
+    done = subprocess.run(
+        [sys.executable, "-m", "stainless", "versions", "--json", "-C", str(project)],
+        capture_output=True,
+        text=True,
+        env=_clean_env(),
+        check=True,
+    )
+    return json.loads(done.stdout)
+
+
+def _marker(project: Path, airflow_run_id: str, stage: str) -> dict[str, Any] | None:
+    from stainless.core.ids import sanitize_run_id
+
+    path = project / ".stainless/store/runs" / sanitize_run_id(airflow_run_id) / "stages"
+    file = path / f"{stage}.json"
+    return json.loads(file.read_text()) if file.exists() else None
+
+
+def test_dags_test_trains_evaluates_and_promotes(airflow_run) -> None:
+    project = airflow_run.project
+    returncode, output, run_id = airflow_run()
+    for stage in STAGE_TASKS:
+        assert _marker(project, run_id, stage) is not None, f"{stage} did not complete"
+    assert _marker(project, run_id, "decide")["action"] == "promote"
+    [version] = _versions(project)
+    assert version["status"] == "production"
+    assert version["run_id"] == _marker(project, run_id, "train")["run_id"]
+    if "deploy" not in STAGES:
+        # The DAG reached deploy and failed there, honestly (no fake deploy): the rollout
+        # engineer's stages are not registered yet.
+        assert returncode != 0 and "unknown stage 'deploy'" in output
+        pytest.skip(
+            "deploy/rollout/finalize are not in stainless.pipeline.runner.STAGES yet: "
+            "preprocess→decide and the registry were checked; re-run once they land"
+        )
+    assert returncode == 0, output[-5000:]
+    assert _marker(project, run_id, "finalize") is not None
+    assert "finished:" in output
+
+
+def test_a_run_without_improvement_stops_as_not_promoted(airflow_run) -> None:
+    project = airflow_run.project
+    if not any(v["status"] == "production" for v in _versions(project)):
+        airflow_run()  # the first run promotes; this test needs a production version
+    returncode, output, run_id = airflow_run()
+    assert returncode == 0, output[-5000:]  # the whole DAG run succeeded
+    assert _marker(project, run_id, "decide")["action"] == "reject"
+    assert f"Run {_marker(project, run_id, 'decide')['run_id']} finished: not promoted" in output
+    statuses = sorted(v["status"] for v in _versions(project))
+    assert statuses.count("rejected") >= 1 and statuses.count("production") == 1
+
+
+def test_skip_canary_goes_straight_to_finalize(airflow_run) -> None:
+    if "finalize" not in STAGES:
+        pytest.skip(
+            "finalize is not in stainless.pipeline.runner.STAGES yet; re-run once the "
+            "rollout engineer's stages land"
+        )
+    project = airflow_run.project
+    returncode, output, run_id = airflow_run(
+        "--conf", json.dumps({"skip_canary": True, "force_promote": True})
+    )
+    assert returncode == 0, output[-5000:]
+    assert _marker(project, run_id, "finalize") is not None
+    assert _marker(project, run_id, "deploy") is None

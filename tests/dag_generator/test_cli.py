@@ -1,0 +1,109 @@
+"""`stainless dags ...` through click's CliRunner, on baked template projects."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from stainless.cli import main
+from support.moto_server import moto_server
+
+from dag_generator.render import read_spec
+
+
+def test_render_writes_one_dag_per_model(bake, tmp_path: Path) -> None:
+    first = bake(model_name="House Prices")
+    second = bake(model_name="Churn Risk", metric="roc_auc", schedule="none")
+    out = tmp_path / "dags"
+    result = CliRunner().invoke(
+        main, ["dags", "render", "-C", str(first), "-C", str(second), "--out", str(out), "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)
+    assert [row["dag_id"] for row in rows] == ["house-prices", "churn-risk"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "stainless_churn_risk.py",
+        "stainless_house_prices.py",
+    ]
+    churn = read_spec((out / "stainless_churn_risk.py").read_text())
+    assert churn["schedule"] is None and churn["target"] == "local"
+    assert churn["config"]["metric"] == "roc_auc"
+
+
+def test_aws_target_uses_the_aws_environment_and_image(bake, tmp_path: Path) -> None:
+    project = bake()
+    out = tmp_path / "dags"
+    result = CliRunner().invoke(
+        main,
+        [
+            "dags",
+            "render",
+            "-C",
+            str(project),
+            "--target",
+            "aws",
+            "--out",
+            str(out),
+            "--image",
+            "img:1",
+            "--retries",
+            "0",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    spec = read_spec((out / "stainless_house_prices.py").read_text())
+    assert spec["env"] == "aws" and spec["project_dir"] is None
+    assert spec["aws"]["image"] == "img:1"
+    assert spec["retries"]["retries"] == 0
+    assert spec["tasks"]["train"]["instance"]["instance_type"].startswith("ml.")
+
+
+def test_two_projects_with_one_name_are_refused(bake, tmp_path: Path) -> None:
+    project = bake()
+    result = CliRunner().invoke(
+        main, ["dags", "render", "-C", str(project), "-C", str(project), "--out", str(tmp_path)]
+    )
+    assert result.exit_code == 1
+    assert "both named 'house-prices'" in result.output
+
+
+def test_instance_picks_the_cheapest_fit() -> None:
+    result = CliRunner().invoke(main, ["dags", "instance", "--cpus", "2", "--memory-gb", "3"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("ml.m5.large:")  # t3 types cannot run training jobs
+    result = CliRunner().invoke(
+        main, ["dags", "instance", "--cpus", "2", "--memory-gb", "3", "--kind", "processing"]
+    )
+    assert result.output.startswith("ml.t3.medium:")
+
+
+@pytest.mark.integration
+def test_upload_to_a_real_s3_api(bake, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import boto3
+    import httpx
+
+    out = tmp_path / "dags"
+    assert (
+        CliRunner().invoke(main, ["dags", "render", "-C", str(bake()), "--out", str(out)]).exit_code
+        == 0
+    )
+    with moto_server(monkeypatch) as url:
+        httpx.post(f"{url}/moto-api/reset").raise_for_status()  # moto state is per process
+        s3 = boto3.client("s3")
+        s3.create_bucket(Bucket="airflow-dags")
+        args = ["dags", "upload", "--bucket", "airflow-dags", "--prefix", "dags", str(out)]
+        first = CliRunner().invoke(main, args)
+        assert first.exit_code == 0, first.output
+        assert first.stdout.strip() == "uploaded: s3://airflow-dags/dags/stainless_house_prices.py"
+        again = CliRunner().invoke(main, args)
+        assert again.stdout.startswith("unchanged: ")
+        body = s3.get_object(Bucket="airflow-dags", Key="dags/stainless_house_prices.py")["Body"]
+        assert body.read() == (out / "stainless_house_prices.py").read_bytes()
+
+
+def test_upload_of_an_empty_folder_says_what_to_do(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["dags", "upload", "--bucket", "b", str(tmp_path)])
+    assert result.exit_code != 0
+    assert "stainless dags render" in result.output

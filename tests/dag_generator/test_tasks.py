@@ -1,0 +1,95 @@
+"""What the DAG's tasks do, called the way Airflow calls them (spec + task context), on a real
+baked model: the local target runs the real stages; the aws target starts real (moto) jobs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from stainless.core.errors import StageError
+from stainless.pipeline import markers
+from stainless.project.config import load_config
+from support.moto_server import moto_server
+
+from dag_generator import tasks
+from dag_generator.spec import build_spec
+
+
+def _context(run_id: str, **params: bool) -> dict[str, Any]:
+    # Airflow hands tasks its DagRun; only run_id is read from it.
+    return {
+        "dag_run": SimpleNamespace(run_id=run_id),
+        "params": {"skip_canary": False, "force_promote": False, **params},
+    }
+
+
+def _train(spec: dict[str, Any], context: dict[str, Any]) -> None:
+    for stage in ("preprocess", "train", "evaluate"):
+        result = tasks.execute_stage(spec, stage, context)
+        assert result["stage"] == stage
+
+
+@pytest.mark.integration
+def test_local_run_branches_on_the_decision(bake) -> None:
+    project_dir = bake()
+    spec = build_spec(load_config(project_dir), "local")
+    first = _context("manual__2026-01-01T00:00:00+00:00")
+    _train(spec, first)
+    assert tasks.choose_branch(spec, first) == "deploy"
+    assert tasks.choose_branch(spec, _context(first["dag_run"].run_id, skip_canary=True)) == (
+        "finalize"
+    )
+    project = tasks.open_project(spec)
+    run_id = tasks.run_id_of(first)
+    assert run_id == "manual__2026-01-01T00-00-00-00-00"
+    assert markers.completed(project.store, run_id, "decide")["action"] == "promote"
+
+    # Same data, same model: no improvement, so the second run stops with a message.
+    second = _context("scheduled__2026-01-02T00:00:00+00:00")
+    _train(spec, second)
+    assert tasks.choose_branch(spec, second) == "not_promoted"
+    outcome = tasks.not_promoted(spec, second)
+    assert outcome["outcome"] == "not promoted" and outcome["reason"]
+    forced = _context(second["dag_run"].run_id, force_promote=True)
+    assert tasks.choose_branch(spec, forced) == "deploy"
+    statuses = [version.status for version in project.registry.list()]
+    assert sorted(statuses) == ["production", "rejected"]
+
+
+def test_aws_without_image_or_role_says_what_to_set(bake) -> None:
+    config = load_config(bake(), env="aws")
+    spec = build_spec(config, "aws")
+    project = tasks.open_project(spec)
+    with pytest.raises(StageError, match="no image, role") as caught:
+        tasks.run_on_sagemaker(project, spec, "preprocess", "run-1")
+    assert "STAINLESS_IMAGE" in caught.value.render()
+
+
+@pytest.mark.integration
+def test_aws_job_that_records_no_result_fails_the_task(
+    bake, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import boto3
+    import httpx
+
+    # The store stays local (no S3 store needed to check markers); the job runs on "SageMaker".
+    config = load_config(bake(), env="aws")
+    spec = build_spec(
+        config, "aws", image="img:1", role_arn="arn:aws:iam::1:role/r", output_uri="s3://out/jobs"
+    )
+    spec["config"]["environments"]["aws"]["store"] = f"file://{tmp_path / 'store'}"
+    with moto_server(monkeypatch) as url:
+        httpx.post(f"{url}/moto-api/reset").raise_for_status()
+        project = tasks.open_project(spec)
+        # moto completes the job without running our image, so nothing reaches the store:
+        # exactly the case of an image pointed at another store.
+        with pytest.raises(StageError, match="recorded no result"):
+            tasks.run_on_sagemaker(project, spec, "train", "run-1")
+        jobs = boto3.client("sagemaker").list_training_jobs()["TrainingJobSummaries"]
+        assert len(jobs) == 1
+        # Once the stage's marker exists (written by the job), a retry starts nothing.
+        markers.mark_completed(project.store, "run-2", "train", {"version": 7})
+        assert tasks.run_on_sagemaker(project, spec, "train", "run-2")["version"] == 7
+        assert len(boto3.client("sagemaker").list_training_jobs()["TrainingJobSummaries"]) == 1

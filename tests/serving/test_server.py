@@ -1,0 +1,186 @@
+"""`stainless serve` as a real process on a real socket, serving a model trained by a real run."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from stainless.serving.loading import load_artifacts
+
+pytestmark = pytest.mark.integration
+STAINLESS = [sys.executable, "-m", "stainless"]
+REQUEST = {
+    "area_sqm": 94.0,
+    "bedrooms": 4,
+    "age_years": 21,
+    "distance_km": 3.45,
+    "neighborhood": "east",
+}
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("serve")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STAINLESS_")}
+    subprocess.run(
+        [*STAINLESS, "new", "--no-input", "-o", str(out)], check=True, env=env, capture_output=True
+    )
+    project = out / "house-prices"
+    with (project / "model.yaml").open("a") as handle:
+        handle.write(
+            "\nserving:\n  capture_sample_rate: 1.0\n  capture_flush_seconds: 3600\n"
+            "  max_body_bytes: 65536\n"
+        )
+    subprocess.run(
+        [*STAINLESS, "run", "--in-process", "-C", str(project)],
+        check=True,
+        env=env,
+        capture_output=True,
+    )
+    return project
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Server:
+    def __init__(self, args: list[str], cwd: Path) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {k: v for k, v in os.environ.items() if not k.startswith("STAINLESS_")}
+        self.process = subprocess.Popen(
+            [*STAINLESS, "serve", "--port", str(self.port), *args],
+            cwd=cwd,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise AssertionError(f"server exited: {self.process.stdout.read()}")  # type: ignore[union-attr]
+            try:
+                if httpx.get(f"{self.url}/ping", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                time.sleep(0.1)
+        raise AssertionError("server did not become healthy")
+
+    def stop(self) -> str:
+        self.process.send_signal(signal.SIGTERM)
+        out, _ = self.process.communicate(timeout=60)
+        return out
+
+
+@pytest.fixture
+def server(trained: Path) -> Iterator[Server]:
+    running = Server(["-C", str(trained)], trained)
+    yield running
+    if running.process.poll() is None:
+        running.stop()
+
+
+def test_serves_the_production_version(server: Server) -> None:
+    response = httpx.post(f"{server.url}/invocations", json=REQUEST)
+    assert response.status_code == 200
+    assert isinstance(response.json()["prediction"], float)
+    assert response.headers["x-stainless-model-version"] == "1"
+
+
+def test_streamed_body_over_the_limit_is_413(server: Server) -> None:
+    def chunks() -> Iterator[bytes]:  # chunked transfer: no Content-Length to check up front
+        yield b"["
+        for _ in range(200):
+            yield b'{"area_sqm": 1.0},' * 100
+
+    response = httpx.post(
+        f"{server.url}/invocations", content=chunks(), headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 413
+    assert response.headers["x-stainless-error-origin"] == "client"
+
+
+def test_garbage_on_the_socket_does_not_kill_the_server(server: Server) -> None:
+    for garbage in (
+        b"\x00\xff" * 1000,
+        b"POST /invocations HTTP/1.1\r\nContent-Length: x\r\n\r\n",
+        b"GET / HTTP/9.9\r\n\r\n",
+    ):
+        with socket.create_connection(("127.0.0.1", server.port)) as sock:
+            sock.sendall(garbage)
+            sock.settimeout(5)
+            try:
+                sock.recv(1024)
+            except OSError:
+                pass
+    assert httpx.get(f"{server.url}/ping").status_code == 200
+    assert httpx.post(f"{server.url}/invocations", json=REQUEST).status_code == 200
+
+
+def test_shutdown_flushes_the_capture(trained: Path) -> None:
+    before = set((trained / ".stainless" / "store").rglob("*.jsonl"))
+    server = Server(["-C", str(trained)], trained)
+    for _ in range(3):
+        assert httpx.post(f"{server.url}/invocations", json=REQUEST).status_code == 200
+    server.stop()
+    files = set((trained / ".stainless" / "store").rglob("*.jsonl")) - before
+    lines = [line for path in files for line in path.read_text().splitlines()]
+    assert len(lines) == 3
+    assert all("/capture/house-prices/1/" in path.as_posix() for path in files)
+
+
+def test_serves_a_tarball_with_two_workers(trained: Path, tmp_path: Path) -> None:
+    tarball = next((trained / ".stainless" / "store").rglob("model.tar.gz"))
+    server = Server(
+        ["--artifacts", str(tarball), "--workers", "2", "--model-version", "7"], tmp_path
+    )
+    try:
+        seen = set()
+        for _ in range(20):
+            response = httpx.post(f"{server.url}/invocations", json=REQUEST)
+            assert response.status_code == 200
+            assert response.headers["x-stainless-model-version"] == "7"
+            seen.add(response.json()["prediction"])
+        assert len(seen) == 1
+    finally:
+        server.stop()
+
+
+def test_load_artifacts_reads_a_directory_and_a_tarball(trained: Path) -> None:
+    tarball = next((trained / ".stainless" / "store").rglob("model.tar.gz"))
+    from_tarball: Any = load_artifacts(tarball, version="1")
+    from_dir = load_artifacts(from_tarball.model_dir)
+    assert from_tarball.name == from_dir.name == "house-prices"
+    assert from_dir.model.predict(REQUEST) == from_tarball.model.predict(REQUEST)
+
+
+def test_without_a_production_version_serve_says_what_to_do(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STAINLESS_")}
+    subprocess.run(
+        [*STAINLESS, "new", "--no-input", "-o", str(tmp_path)],
+        check=True,
+        env=env,
+        capture_output=True,
+    )
+    result = subprocess.run(
+        [*STAINLESS, "serve", "-C", str(tmp_path / "house-prices"), "--port", str(free_port())],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert "no production version" in result.stderr and "stainless run" in result.stderr

@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+from dataclasses import fields
+from pathlib import Path
+
+from stainless.project.config import config_from_mapping, model_schema
+from stainless.serving import ServingSettings
+
+
+def test_defaults_match_the_model_yaml_schema() -> None:
+    section = model_schema()["properties"]["serving"]["properties"]
+    defaults = ServingSettings()
+    assert {f.name for f in fields(ServingSettings)} == set(section)
+    for name, schema in section.items():
+        assert getattr(defaults, name) == schema["default"], name
+        assert schema["description"]
+
+
+def test_settings_come_from_model_yaml(tmp_path: Path) -> None:
+    config = config_from_mapping(
+        {
+            "name": "m1",
+            "owner": "me",
+            "target": "y",
+            "metric": "rmse",
+            "serving": {"max_body_bytes": 2048, "capture_sample_rate": 0.5},
+        },
+        tmp_path,
+    )
+    settings = ServingSettings.from_config(config)
+    assert settings.max_body_bytes == 2048
+    assert settings.capture_sample_rate == 0.5
+    assert settings.workers == 1
+    assert settings.with_overrides(workers=4, max_batch_items=None).workers == 4

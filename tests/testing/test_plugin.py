@@ -1,0 +1,136 @@
+"""The shared suite, run the way a data scientist runs it: `pytest` in a generated repository."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from stainless.testing.strategies import unsupported_keywords
+
+STAINLESS = [sys.executable, "-m", "stainless"]
+
+
+def bake(out: Path) -> Path:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STAINLESS_")}
+    subprocess.run(
+        [*STAINLESS, "new", "--no-input", "-o", str(out)], check=True, env=env, capture_output=True
+    )
+    return out / "house-prices"
+
+
+def run_pytest(project: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], float]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("STAINLESS_", "PYTEST_"))}
+    started = time.monotonic()
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-rA", *args],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    return result, time.monotonic() - started
+
+
+def files_of(project: Path) -> set[str]:
+    return {
+        p.relative_to(project).as_posix()
+        for p in project.rglob("*")
+        if "__pycache__" not in p.parts
+    }
+
+
+@pytest.mark.integration
+def test_generated_repository_passes_the_suite_quickly_and_leaves_no_trace(
+    tmp_path: Path,
+) -> None:
+    project = bake(tmp_path)
+    before = files_of(project)
+    result, seconds = run_pytest(project)
+    assert result.returncode == 0, result.stdout + result.stderr
+    for name in (
+        "test_model_yaml_is_valid",
+        "test_schemas_are_valid_and_their_examples_validate",
+        "test_preprocess_returns_the_declared_splits",
+        "test_train_writes_artifacts",
+        "test_load_model_reads_train_output",
+        "test_valid_requests_get_valid_responses",
+        "test_invalid_requests_get_4xx_never_5xx",
+        "test_metric_computes_on_the_validation_rows",
+        "test_server_contract_in_process",
+    ):
+        assert f"PASSED stainless::{name}" in result.stdout, result.stdout
+    assert "PASSED tests/test_example.py" in result.stdout
+    assert seconds < 60, f"the suite took {seconds:.1f}s"
+    assert files_of(project) == before  # no .stainless/, no .hypothesis/
+
+
+@pytest.mark.integration
+def test_a_response_breaking_its_schema_fails_naming_model_py_and_the_field(
+    tmp_path: Path,
+) -> None:
+    project = bake(tmp_path)
+    model = project / "model.py"
+    source = model.read_text()
+    broken = source.replace(
+        'return {"prediction": float(model.predict(row)[0])}', 'return {"prediction": "expensive"}'
+    )
+    assert broken != source
+    model.write_text(broken)
+    result, _ = run_pytest(project)
+    assert result.returncode == 1
+    assert "FAILED stainless::test_valid_requests_get_valid_responses" in result.stdout
+    assert (
+        "model.py: for a request" in result.stdout
+        and "violates schemas.json 'response' at /prediction" in result.stdout
+    )
+    assert "PASSED stainless::test_train_writes_artifacts" in result.stdout
+
+
+@pytest.mark.integration
+def test_the_suite_can_be_switched_off_and_deselected(tmp_path: Path) -> None:
+    project = bake(tmp_path)
+    off, _ = run_pytest(project, "-p", "no:stainless")
+    assert off.returncode == 0 and "stainless::" not in off.stdout
+    deselected, _ = run_pytest(project, "-m", "not stainless")
+    assert deselected.returncode == 0 and "stainless::" not in deselected.stdout
+    named, _ = run_pytest(project, "tests/test_example.py")
+    assert named.returncode == 0 and "stainless::" not in named.stdout
+
+
+@pytest.mark.integration
+def test_unsupported_schema_keywords_warn_without_failing(tmp_path: Path) -> None:
+    project = bake(tmp_path)
+    schemas = project / "schemas.json"
+    text = schemas.read_text()
+    schemas.write_text(
+        text.replace('"additionalProperties": false,', '"unevaluatedProperties": false,', 1)
+    )
+    result, _ = run_pytest(project, "-k", "schemas")
+    assert result.returncode == 0, result.stdout
+    assert "StainlessSuiteWarning" in result.stdout
+    assert "/unevaluatedProperties" in result.stdout
+
+
+def test_unsupported_keywords_are_found_where_they_are_keywords() -> None:
+    schema = {
+        "type": "object",
+        "properties": {"prefixItems": {"type": "array", "prefixItems": [{"type": "number"}]}},
+        "dependentRequired": {"a": ["b"]},
+        "enum": [{"unevaluatedProperties": 1}],
+    }
+    assert unsupported_keywords(schema) == [
+        "/properties/prefixItems/prefixItems",
+        "/dependentRequired",
+    ]
+
+
+def test_the_plugin_is_inactive_outside_a_model_repository(pytestconfig: pytest.Config) -> None:
+    from stainless.testing.plugin import PROJECT_KEY
+
+    assert pytestconfig.pluginmanager.has_plugin("stainless")
+    assert PROJECT_KEY not in pytestconfig.stash
