@@ -19,7 +19,9 @@ VENV="${STAINLESS_AIRFLOW_VENV:-$ROOT/.venv-airflow}"
 PYTHON="${STAINLESS_AIRFLOW_PYTHON:-python3.11}"
 # Bump when the package list below changes, so an existing venv gets the new packages.
 RECIPE_VERSION=1
-STAMP="$VENV/.stainless-airflow-setup-r${RECIPE_VERSION}"
+# ...and when our own dependencies change (the editable install does not follow pyproject.toml).
+DEPS_HASH="$(sha256sum "$ROOT/pyproject.toml" | cut -c1-12)"
+STAMP="$VENV/.stainless-airflow-setup-r${RECIPE_VERSION}-${DEPS_HASH}"
 
 if [ "${STAINLESS_AIRFLOW_REINSTALL:-0}" = 1 ]; then
   rm -rf "$VENV"

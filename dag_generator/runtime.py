@@ -5,9 +5,9 @@ only ``airflow.sdk``, the standard provider's branch operator and :mod:`dag_gene
 (stdlib only). Building a DAG is a loop over the spec: no I/O, no network, no database.
 
 Graph: preprocess >> train >> evaluate >> decide, then decide branches to not_promoted (the run
-ends), deploy >> rollout >> finalize, or straight to finalize when the run's ``skip_canary``
-param is set. rollout is a sensor in reschedule mode: each poke is one tick of the rollout state
-machine and frees its worker slot in between.
+ends) or deploy >> rollout >> finalize (with the run's ``skip_canary`` param, deploy gives the
+candidate all traffic and rollout ends at its first look). rollout is a sensor in reschedule
+mode: each poke is one tick of the rollout state machine and frees its worker slot in between.
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ class EndOperator(StageOperator):
 
 
 class DecideOperator(BaseBranchOperator):
-    """Runs decide, then follows not_promoted, deploy, or finalize (skip_canary)."""
+    """Runs decide, then follows not_promoted or deploy."""
 
     ui_color = "#f6ecd2"
 
@@ -148,8 +148,7 @@ def _task(spec: dict[str, Any], task_id: str, timeout: timedelta) -> BaseOperato
             **common,
         )
     if task_id == "finalize":
-        # After rollout, or directly after decide when skip_canary skipped deploy and rollout.
-        return EndOperator(trigger_rule="none_failed_min_one_success", **common)
+        return EndOperator(**common)
     if task_id == "not_promoted":
         return EndOperator(**common)
     return StageOperator(**common)

@@ -13,8 +13,10 @@ from typing import Any
 from stainless import __version__
 from stainless.backends.compute.instances import resolve_instance
 from stainless.backends.compute.sagemaker import PROVISIONING_SLACK_S
+from stainless.core.durations import parse_duration
 from stainless.core.errors import ConfigError
 from stainless.project.config import CONFIG_FILE, ModelConfig
+from stainless.rollout.settings import effective_settings
 
 SPEC_FORMAT = 1
 TARGETS = ("local", "aws")
@@ -35,7 +37,6 @@ EDGES = (
     ("evaluate", "decide"),
     ("decide", "not_promoted"),
     ("decide", "deploy"),
-    ("decide", "finalize"),  # skip_canary: straight to finalize
     ("deploy", "rollout"),
     ("rollout", "finalize"),
 )
@@ -51,8 +52,8 @@ ROLLOUT = {"poke_interval_s": 300, "timeout_s": 3 * 86400}
 PARAMS = {
     "skip_canary": {
         "default": False,
-        "description": "Promote without a canary: after a "
-        "promote decision go straight to finalize (no deploy, no rollout).",
+        "description": "Promote without a canary: an approved candidate "
+        "is deployed with all traffic at once (the rollout ends at its first look).",
     },
     "force_promote": {
         "default": False,
@@ -81,6 +82,13 @@ def build_spec(
     if retries is not None:
         retry_policy["retries"] = max(0, int(retries))
     rollout = dict(ROLLOUT)
+    # The sensor looks as often as model.yaml's rollout.tick_seconds and gives up a little after
+    # the rollout's own deadline (by then the state machine has decided on its own).
+    settings = effective_settings(config)
+    rollout["poke_interval_s"] = max(1, int(parse_duration(settings.get("tick_seconds", 60))))
+    rollout["timeout_s"] = int(
+        parse_duration(settings.get("max_duration_seconds", 6 * 3600)) + 3600
+    )
     if rollout_interval_s is not None:
         rollout["poke_interval_s"] = max(1, int(rollout_interval_s))
     max_runtime_s = int(config.max_runtime_seconds)

@@ -48,6 +48,16 @@ def execute_stage(spec: dict[str, Any], stage: str, context: Any) -> dict[str, A
     log.info("%s: stage %s of run %s (target %s)", spec["model"], stage, run_id, spec["target"])
     if spec["tasks"][stage]["runs_on"].startswith("sagemaker"):
         result = run_on_sagemaker(project, spec, stage, run_id)
+    elif stage == "deploy":
+        from stainless.pipeline.deploy import run_deploy
+
+        params = context["params"]
+        result = run_deploy(
+            project,
+            run_id,
+            skip_canary=bool(params.get("skip_canary")),
+            force_promote=bool(params.get("force_promote")),
+        )
     else:
         from stainless.pipeline.runner import run_stage
 
@@ -56,7 +66,7 @@ def execute_stage(spec: dict[str, Any], stage: str, context: Any) -> dict[str, A
 
 
 def choose_branch(spec: dict[str, Any], context: Any) -> str:
-    """decide, then which task follows: not_promoted, deploy, or finalize (skip_canary)."""
+    """decide, then which task follows: not_promoted or deploy."""
     decision = execute_stage(spec, "decide", context)
     params = context["params"]
     promote = decision.get("action") == "promote"
@@ -71,9 +81,7 @@ def choose_branch(spec: dict[str, Any], context: Any) -> str:
             fields={"param": "force_promote"},
         )
         promote = True
-    if not promote:
-        return "not_promoted"
-    return "finalize" if params.get("skip_canary") else "deploy"
+    return "deploy" if promote else "not_promoted"
 
 
 def not_promoted(spec: dict[str, Any], context: Any) -> dict[str, Any]:

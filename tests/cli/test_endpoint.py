@@ -93,6 +93,7 @@ def test_traffic_without_a_run_says_what_to_do(bake) -> None:  # type: ignore[no
 
 
 def test_traffic_to_a_stopped_endpoint_says_what_to_do(project_dir: Path) -> None:
+    stainless("endpoint", "down", "-C", str(project_dir))  # `stainless run` left it up
     result = CliRunner().invoke(main, ["traffic", "-C", str(project_dir)])
     assert result.exit_code != 0
     assert "not running" in result.output and "stainless endpoint up" in result.output

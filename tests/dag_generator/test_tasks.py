@@ -38,13 +38,18 @@ def test_local_run_branches_on_the_decision(bake) -> None:
     first = _context("manual__2026-01-01T00:00:00+00:00")
     _train(spec, first)
     assert tasks.choose_branch(spec, first) == "deploy"
+    # skip_canary changes how deploy deploys (all traffic at once), not the branch.
     assert tasks.choose_branch(spec, _context(first["dag_run"].run_id, skip_canary=True)) == (
-        "finalize"
+        "deploy"
     )
     project = tasks.open_project(spec)
     run_id = tasks.run_id_of(first)
     assert run_id == "manual__2026-01-01T00-00-00-00-00"
     assert markers.completed(project.store, run_id, "decide")["action"] == "promote"
+    # deploy -> rollout -> finalize: the first version takes all traffic at once.
+    assert tasks.execute_stage(spec, "deploy", first)["deployed"] is True
+    assert tasks.rollout_tick(spec, first) is True
+    assert tasks.finalize(spec, first)["outcome"] == "promoted"
 
     # Same data, same model: no improvement, so the second run stops with a message.
     second = _context("scheduled__2026-01-02T00:00:00+00:00")

@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 import yaml
 from cookiecutter.exceptions import FailedHookException
-
 from stainless.project.config import load_config
 from stainless.project.schemas import load_schemas
 

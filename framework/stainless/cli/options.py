@@ -49,14 +49,24 @@ def param_option(function: Callable[..., Any]) -> Callable[..., Any]:
 def _apply_params(ctx: click.Context, option: click.Parameter, values: tuple[str, ...]) -> None:
     if not values:
         return
-    overrides = json.loads(os.environ.get("STAINLESS_PARAMS") or "{}")
+    previous = os.environ.get("STAINLESS_PARAMS")
+    overrides = json.loads(previous or "{}")
     for item in values:
         key, sep, raw = item.partition("=")
         if not sep or not key:
             raise click.BadParameter(f"{item!r} is not KEY=VALUE", ctx=ctx, param=option)
         overrides[key] = yaml.safe_load(raw)
-    # Through the environment, so stage subprocesses see the same params.
+    # Through the environment, so stage subprocesses see the same params; restored when the
+    # command ends, so an in-process caller (tests, the demo) is not left with them.
     os.environ["STAINLESS_PARAMS"] = json.dumps(overrides)
+    ctx.call_on_close(lambda: _restore("STAINLESS_PARAMS", previous))
+
+
+def _restore(name: str, value: str | None) -> None:
+    if value is None:
+        os.environ.pop(name, None)
+    else:
+        os.environ[name] = value
 
 
 def load(project_dir: Path, env: str | None) -> Project:

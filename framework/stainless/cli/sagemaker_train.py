@@ -2,8 +2,8 @@
 
 The pipeline's train stage reads its splits from the artifact store and registers a version; a
 SageMaker training job instead gets the Parquet splits (written by our preprocess stage) as
-channels and leaves the model in ``/opt/ml/model`` for SageMaker to upload. Both call the same
-hook, run the same checks and write the same bundle (``stainless.pipeline.packaging``), so the
+channels and leaves the model in ``/opt/ml/model`` for SageMaker to upload. Both go through
+``stainless.pipeline.training.train_model`` (same hook, checks, lineage and bundle), so the
 directory is exactly an extracted ``model.tar.gz``.
 
 It lives in the CLI layer because it composes the pipeline with the serving layer's
@@ -14,22 +14,18 @@ from __future__ import annotations
 
 import logging
 import shutil
-import tempfile
-import time
 from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
 
-from stainless.core.errors import HookError, StageError
+from stainless.core.errors import StageError
 from stainless.core.ids import new_run_id, sanitize_run_id
 from stainless.pipeline import lineage
-from stainless.pipeline.packaging import package_model
 from stainless.pipeline.preprocess import check_datasets
+from stainless.pipeline.training import train_model
 from stainless.project.config import load_config
-from stainless.project.context import Context
 from stainless.project.datasets import SPLITS, Datasets
-from stainless.project.hooks import load_hook
 from stainless.serving.entrypoint import OptMl, read_hyperparameters
 
 log = logging.getLogger("stainless.pipeline")
@@ -39,53 +35,22 @@ STAGE = "train"
 def train_into_opt_ml(opt: OptMl, project_dir: Path, environ: Mapping[str, str]) -> None:
     """Read the channels, call ``train(datasets, ctx)``, write the bundle into the model dir."""
     config = load_config(project_dir)
-    hook_file = config.hook_path("train")
-    train = load_hook("train", hook_file)
     datasets = read_channels(opt)
     check_datasets(datasets, config.target, f"{opt.channels_dir} (written by preprocess.py)")
     run_id = run_id_from(environ)
     clear_directory(opt.model_dir)
-    work = opt.output_data_dir
-    ctx = Context(config, run_id, STAGE, work, artifact_dir=opt.model_dir)
-    ctx.params.update(read_hyperparameters(opt.hyperparameters_file))
-    started = time.monotonic()
-    result = train(datasets, ctx)
-    duration = time.monotonic() - started
-    if result is not None:
-        log.warning("%s: train returned a value, which is ignored", hook_file.name)
-    if not any(opt.model_dir.iterdir()):
-        raise HookError(
-            "train wrote no artifacts",
-            file=hook_file.name,
-            fix="save the fitted model into ctx.artifact_dir, e.g. "
-            "joblib.dump(model, ctx.artifact_dir / 'model.joblib')",
-        )
-    hooks = {name: config.hook_path(name) for name in ("preprocess", "train", "model", "schemas")}
-    record = {
-        "run_id": run_id,
-        "git": {"commit": environ["STAINLESS_GIT_COMMIT"]}
-        if environ.get("STAINLESS_GIT_COMMIT")
-        else lineage.git_commit(project_dir),
-        "config_hash": config.hash,
-        "data_fingerprint": "-".join(
-            lineage.frame_fingerprint(frame) for _, frame in datasets.items()
-        ),
-        "hooks": lineage.hook_digests(hooks),
-        "environment": lineage.environment(),
-        "training_duration_s": round(duration, 3),
-        "training_metrics": ctx.metrics,
-        "hyperparameters": {k: v for k, v in ctx.params.items() if k not in config.params},
-    }
-    # package_model writes the .stainless/ bundle (manifest last) beside the artifacts and a
-    # tarball; SageMaker tars /opt/ml/model itself, so the tarball is thrown away.
-    with tempfile.TemporaryDirectory(prefix="stainless-package-") as scratch:
-        package_model(
-            opt.model_dir,
-            config.hook_path("model"),
-            config.hook_path("schemas"),
-            {"model": config.name, "run_id": run_id, "lineage": record},
-            Path(scratch) / "model.tar.gz",
-        )
+    commit = environ.get("STAINLESS_GIT_COMMIT")
+    trained = train_model(
+        config,
+        datasets,
+        run_id,
+        opt.output_data_dir,
+        opt.model_dir,
+        "-".join(lineage.frame_fingerprint(frame) for _, frame in datasets.items()),
+        params=read_hyperparameters(opt.hyperparameters_file),
+        git={"commit": commit} if commit else None,
+    )
+    duration, ctx = trained.duration_s, trained.context
     log.info("train finished in %.1fs; metrics %s", duration, ctx.metrics)
 
 

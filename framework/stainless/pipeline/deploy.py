@@ -11,18 +11,24 @@ STAGE = "deploy"
 
 
 def run_deploy(
-    project: Project, run_id: str, force: bool = False, skip_canary: bool = False
+    project: Project,
+    run_id: str,
+    force: bool = False,
+    skip_canary: bool = False,
+    force_promote: bool = False,
 ) -> dict[str, Any]:
+    """``skip_canary`` gives the candidate all traffic at once; ``force_promote`` deploys one
+    that decide rejected (a person's override, e.g. a manual Airflow run)."""
     if not force and (done := markers.completed(project.store, run_id, STAGE)):
         return done
     decision = markers.completed(project.store, run_id, "decide") or {}
-    if decision.get("action") != "promote":
+    if decision.get("action") != "promote" and not force_promote:
         return markers.mark_completed(
             project.store, run_id, STAGE, {"deployed": False, "reason": "not promoted by decide"}
         )
     from stainless.rollout.controller import start
 
-    state = start(project, run_id, skip_canary=skip_canary)
+    state = start(project, run_id, skip_canary=skip_canary, override=force_promote)
     return markers.mark_completed(
         project.store,
         run_id,
@@ -33,5 +39,6 @@ def run_deploy(
             "weight": state.weight,
             "candidate": state.candidate_variant,
             "production": state.production_variant,
+            "forced": force_promote and decision.get("action") != "promote",
         },
     )

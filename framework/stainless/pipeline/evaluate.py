@@ -13,11 +13,10 @@ import pandas as pd
 
 from stainless.backends.registry import ModelVersion
 from stainless.core.errors import HookError, SchemaError, StageError
-from stainless.core.hashing import file_digest
 from stainless.pipeline import diagnostics, markers
 from stainless.pipeline.layout import evaluation_key, figure_key, model_key, predictions_key
 from stainless.pipeline.metrics import SCORE_METRICS, compute_metric
-from stainless.pipeline.packaging import extract_model
+from stainless.pipeline.packaging import fetch_model
 from stainless.pipeline.preprocess import load_split
 from stainless.pipeline.project import Project
 from stainless.project.runtime import (
@@ -39,13 +38,10 @@ def rows_as_requests(frame: pd.DataFrame, target: str) -> list[dict[str, Any]]:
 
 
 def load_version(project: Project, run_id: str, label: str) -> LoadedModel:
-    """Load a run's packaged model through the serving path. Extracted copies are keyed by
-    content, so a retrained run (``train --force``) is never served from a stale copy."""
+    """Load a run's packaged model through the serving path."""
     models = project.work_dir / "models"
-    tarball = models / f"{run_id}.{label}.tar.gz"
-    project.store.get_file(model_key(run_id), tarball)
-    digest = file_digest(tarball)[:12]
-    return LoadedModel.from_bundle(extract_model(tarball, models / f"{run_id}-{digest}"))
+    model_dir = fetch_model(project.store, model_key(run_id), models, f"{run_id}.{label}")
+    return LoadedModel.from_bundle(model_dir)
 
 
 def score(

@@ -6,16 +6,21 @@ from __future__ import annotations
 import json
 import shutil
 import tarfile
+import tempfile
 from pathlib import Path
 from typing import Any
 
+from stainless.backends.storage import ArtifactStore
 from stainless.core import atomic
+from stainless.core.hashing import file_digest
 from stainless.project.runtime import BUNDLE_DIR, MANIFEST
 
 
-def package_model(
-    artifact_dir: Path, model_file: Path, schemas_file: Path, manifest: dict[str, Any], out: Path
+def write_bundle(
+    artifact_dir: Path, model_file: Path, schemas_file: Path, manifest: dict[str, Any]
 ) -> None:
+    """Put the code that loads the artifacts beside them (the manifest last: its presence
+    means the bundle is complete)."""
     bundle = artifact_dir / BUNDLE_DIR
     if bundle.exists():
         shutil.rmtree(bundle)
@@ -24,6 +29,10 @@ def package_model(
     shutil.copy2(schemas_file, bundle / schemas_file.name)
     full = {**manifest, "model_file": model_file.name, "schemas_file": schemas_file.name}
     (bundle / MANIFEST).write_text(json.dumps(full, indent=2, sort_keys=True))
+
+
+def package_model(artifact_dir: Path, out: Path) -> None:
+    """Tar a bundled artifact directory into ``out`` (atomically)."""
     tmp = atomic.temp_path_beside(out)
     try:
         with tarfile.open(tmp, "w:gz") as tar:
@@ -35,16 +44,32 @@ def package_model(
 
 
 def extract_model(tarball: Path, dest: Path) -> Path:
-    """Extract into ``dest`` (atomically: a half-extracted directory is never used)."""
+    """Extract atomically: a half-extracted directory is never used, and two processes
+    extracting the same tarball at once both end up with one complete copy."""
     if (dest / BUNDLE_DIR / MANIFEST).is_file():
         return dest
-    staging = dest.with_name(dest.name + ".partial")
-    if staging.exists():
-        shutil.rmtree(staging)
-    staging.mkdir(parents=True)
-    with tarfile.open(tarball, "r:gz") as tar:
-        tar.extractall(staging, filter="data")
-    if dest.exists():
-        shutil.rmtree(dest)
-    staging.rename(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=dest.name + ".", suffix=".partial", dir=dest.parent))
+    try:
+        with tarfile.open(tarball, "r:*") as tar:
+            tar.extractall(staging, filter="data")
+        if dest.exists():
+            shutil.rmtree(dest)
+        try:
+            staging.rename(dest)
+        except OSError:
+            if not (dest / BUNDLE_DIR / MANIFEST).is_file():  # not another process's copy
+                raise
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
     return dest
+
+
+def fetch_model(store: ArtifactStore, key: str, models_dir: Path, name: str) -> Path:
+    """Download a packaged model from the store and extract it under ``models_dir``. Copies
+    are keyed by content, so a retrained run (``train --force``) is never used stale."""
+    tarball = models_dir / f"{name}.tar.gz"
+    store.get_file(key, tarball)
+    digest = file_digest(tarball)[:12]
+    return extract_model(tarball, models_dir / f"{name}-{digest}")

@@ -5,17 +5,15 @@ from __future__ import annotations
 import json
 import logging
 import shutil
-import time
 from typing import Any
 
-from stainless.core.errors import HookError, StageError
-from stainless.pipeline import lineage, markers
+from stainless.core.errors import StageError
+from stainless.pipeline import markers
 from stainless.pipeline.layout import figure_key, model_key
 from stainless.pipeline.packaging import package_model
 from stainless.pipeline.preprocess import load_datasets
 from stainless.pipeline.project import Project
-from stainless.project.context import Context
-from stainless.project.hooks import load_hook
+from stainless.pipeline.training import train_model
 
 log = logging.getLogger("stainless.pipeline")
 STAGE = "train"
@@ -32,50 +30,17 @@ def run_train(project: Project, run_id: str, force: bool = False) -> dict[str, A
             fix=f"run `stainless preprocess --run-id {run_id}` first",
         )
     config = project.config
-    hook_file = config.hook_path("train")
-    train = load_hook("train", hook_file)
     work = project.work_dir / run_id / STAGE
     artifact_dir = work / "artifacts"
     if artifact_dir.exists():
         shutil.rmtree(artifact_dir)
     artifact_dir.mkdir(parents=True)
-    datasets = load_datasets(project, run_id)
-    ctx = Context(config, run_id, STAGE, work, artifact_dir=artifact_dir)
-    started = time.monotonic()
-    result = train(datasets, ctx)
-    duration = time.monotonic() - started
-    if result is not None:
-        log.warning(
-            "%s: train returned a value, which is ignored; write files into "
-            "ctx.artifact_dir instead",
-            hook_file.name,
-        )
-    if not any(artifact_dir.iterdir()):
-        raise HookError(
-            "train wrote no artifacts",
-            file=hook_file.name,
-            fix="save the fitted model into ctx.artifact_dir, e.g. "
-            "joblib.dump(model, ctx.artifact_dir / 'model.joblib')",
-        )
-    hooks = {name: config.hook_path(name) for name in ("preprocess", "train", "model", "schemas")}
-    record = {
-        "run_id": run_id,
-        "git": lineage.git_commit(project.dir),
-        "config_hash": config.hash,
-        "data_fingerprint": prep["data_fingerprint"],
-        "hooks": lineage.hook_digests(hooks),
-        "environment": lineage.environment(),
-        "training_duration_s": round(duration, 3),
-        "training_metrics": ctx.metrics,
-    }
-    tarball = work / "model.tar.gz"
-    package_model(
-        artifact_dir,
-        config.hook_path("model"),
-        config.hook_path("schemas"),
-        {"model": config.name, "run_id": run_id, "lineage": record},
-        tarball,
+    trained = train_model(
+        config, load_datasets(project, run_id), run_id, work, artifact_dir, prep["data_fingerprint"]
     )
+    ctx, duration, record = trained.context, trained.duration_s, trained.lineage
+    tarball = work / "model.tar.gz"
+    package_model(artifact_dir, tarball)
     key = model_key(run_id)
     project.store.put_file(key, tarball)
     for figure in sorted(ctx.figures_dir.glob("*.png")) if ctx.figures_dir.is_dir() else []:

@@ -96,7 +96,13 @@ class LoadedModel:
             response = self._predict(request)
         except Exception as exc:
             raise ModelFailure(f"{type(exc).__name__}: {exc}") from exc
-        violations = self.schemas.response_validator.violations(response)
+        try:
+            violations = self.schemas.response_validator.violations(response)
+        except (ValueError, TypeError) as exc:  # e.g. numpy values: not JSON at all
+            raise ResponseInvalid(
+                f"the response returned by {self.source} is not JSON data ({exc}); return "
+                "plain Python numbers, strings, lists and dicts",
+            ) from exc
         if violations:
             raise ResponseInvalid(
                 f"the response returned by {self.source} does not match the response schema "

@@ -16,7 +16,7 @@ from stainless.backends.endpoints import VariantCounters, VariantSpec
 from stainless.core.errors import StageError, StainlessError
 from stainless.pipeline import markers
 from stainless.pipeline.layout import model_key
-from stainless.pipeline.packaging import extract_model
+from stainless.pipeline.packaging import fetch_model
 from stainless.pipeline.project import Project
 from stainless.rollout.decision import StepObservations, Tick, VariantCounts, decide
 from stainless.rollout.policy import RolloutPolicy
@@ -32,10 +32,8 @@ def variant_name(version: int) -> str:
 
 def variant_spec(project: Project, run_id: str, version: int, weight: float) -> VariantSpec:
     """A servable copy of a run's model that outlives the run's scratch space."""
-    tarball = project.dir / ".stainless" / "deployed" / f"{run_id}.tar.gz"
-    if not tarball.is_file():
-        project.store.get_file(model_key(run_id), tarball)
-    model_dir = extract_model(tarball, project.dir / ".stainless" / "deployed" / run_id)
+    deployed = project.dir / ".stainless" / "deployed"
+    model_dir = fetch_model(project.store, model_key(run_id), deployed, run_id)
     return VariantSpec(
         variant_name(version),
         version,
@@ -46,14 +44,19 @@ def variant_spec(project: Project, run_id: str, version: int, weight: float) -> 
 
 
 def start(
-    project: Project, run_id: str, skip_canary: bool = False, now: float | None = None
+    project: Project,
+    run_id: str,
+    skip_canary: bool = False,
+    now: float | None = None,
+    override: bool = False,
 ) -> RolloutState:
-    """Put an approved candidate on the endpoint (the ``deploy`` stage). Idempotent."""
+    """Put an approved candidate on the endpoint (the ``deploy`` stage). Idempotent.
+    ``override`` deploys one that decide rejected (a person said so)."""
     existing = load_state(project.store, run_id)
     if existing is not None:
         return resume_pending(project, existing)
     decision = markers.completed(project.store, run_id, "decide")
-    if decision is None or decision.get("action") != "promote":
+    if decision is None or (decision.get("action") != "promote" and not override):
         raise StageError(
             f"run {run_id} was not approved for deployment",
             fix="only a version that decide promoted is rolled out",
@@ -94,8 +97,13 @@ def start(
         # A candidate that never becomes healthy gets no traffic: that is a rollback too.
         log.error("candidate %s did not start: %s", candidate.name, exc)
         _remove_quietly(project, candidate.name)
-        return _finish(project, state, "rolled_back", 0.0,
-                       f"its model server never became healthy ({exc.message})")
+        return _finish(
+            project,
+            state,
+            "rolled_back",
+            0.0,
+            f"its model server never became healthy ({exc.message})",
+        )
     if skip_canary or policy.steps[0] >= 100:
         reason = "canary skipped on request" if skip_canary else "the first step is 100%"
         _set_weight(project, state, 100.0)

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import shutil
-import tarfile
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +17,7 @@ from typing import Any
 from stainless.backends.registry import ModelVersion, open_registry
 from stainless.backends.storage import ArtifactStore, open_store
 from stainless.core.errors import StageError
-from stainless.core.hashing import file_digest
+from stainless.pipeline.packaging import extract_model, fetch_model
 from stainless.project.config import ModelConfig
 from stainless.project.runtime import BUNDLE_DIR, MANIFEST, LoadedModel
 
@@ -42,7 +40,7 @@ def load_artifacts(path: Path, version: str | None = None, name: str | None = No
     if path.is_file():
         # A private temporary directory: nothing else writes there, so no locking is needed.
         target = Path(tempfile.mkdtemp(prefix="stainless-model-"))
-        path = extract_bundle(path, target / "model")
+        path = extract_model(path, target / "model")
     elif not path.is_dir():
         raise StageError(
             f"model artifacts not found at {path}",
@@ -67,11 +65,8 @@ def load_registered(config: ModelConfig, version: int | None = None) -> ServedMo
     assert chosen is not None
     store = open_store(config.backend("store"), config.project_dir)
     models = config.project_dir / ".stainless" / "work" / "models"
-    tarball = models / f"{chosen.run_id}.serve.tar.gz"
-    store.get_file(store_key(store, chosen.artifact_uri), tarball)
-    # Keyed by content, like evaluation's copies: a retrained run is never served stale.
-    digest = file_digest(tarball)[:12]
-    model_dir = extract_bundle(tarball, models / f"{chosen.run_id}-{digest}")
+    key = store_key(store, chosen.artifact_uri)
+    model_dir = fetch_model(store, key, models, f"{chosen.run_id}.serve")
     model = LoadedModel.from_bundle(model_dir)
     return ServedModel(model, config.name, str(chosen.version), model_dir)
 
@@ -96,30 +91,3 @@ def read_manifest(model_dir: Path) -> dict[str, Any]:
             fix="point at the contents of a model.tar.gz written by `stainless train`",
         )
     return json.loads(path.read_text())
-
-
-def extract_bundle(tarball: Path, dest: Path) -> Path:
-    """Extract atomically: a half-extracted directory is never loaded."""
-    if (dest / BUNDLE_DIR / MANIFEST).is_file():
-        return dest
-    staging = Path(tempfile.mkdtemp(prefix=dest.name + ".", suffix=".partial", dir=_parent(dest)))
-    try:
-        with tarfile.open(tarball, "r:*") as tar:
-            tar.extractall(staging, filter="data")
-        if dest.exists():
-            shutil.rmtree(dest)
-        try:
-            staging.rename(dest)
-        except OSError:
-            # Another server process extracted the same tarball first: use its copy.
-            if not (dest / BUNDLE_DIR / MANIFEST).is_file():
-                raise
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
-    return dest
-
-
-def _parent(dest: Path) -> Path:
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    return dest.parent

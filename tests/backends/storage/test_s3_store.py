@@ -3,10 +3,9 @@
 from pathlib import Path
 
 import pytest
-from support.moto_server import moto_server
-
 from stainless.backends.storage import open_store
 from stainless.core.errors import StageError
+from support.moto_server import moto_server
 
 
 @pytest.fixture

@@ -1,0 +1,84 @@
+"""Call the data scientist's ``train(datasets, ctx)`` and leave a servable bundle behind.
+
+Shared by the pipeline's train stage (datasets from the store, a version registered) and the
+container's SageMaker ``train`` (datasets from channels, the model left in /opt/ml/model): both
+run the same hook, the same checks, record the same lineage and write the same bundle.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from stainless.core.errors import HookError
+from stainless.pipeline import lineage
+from stainless.pipeline.packaging import write_bundle
+from stainless.project.config import ModelConfig
+from stainless.project.context import Context
+from stainless.project.datasets import Datasets
+from stainless.project.hooks import load_hook
+
+log = logging.getLogger("stainless.pipeline")
+
+
+@dataclass
+class Trained:
+    context: Context
+    duration_s: float
+    lineage: dict[str, Any]
+
+
+def train_model(
+    config: ModelConfig,
+    datasets: Datasets,
+    run_id: str,
+    work: Path,
+    artifact_dir: Path,
+    data_fingerprint: str,
+    params: dict[str, Any] | None = None,
+    git: dict[str, Any] | None = None,
+) -> Trained:
+    """``artifact_dir`` must exist and be empty; on return it is an extracted model.tar.gz."""
+    hook_file = config.hook_path("train")
+    train = load_hook("train", hook_file)
+    ctx = Context(config, run_id, "train", work, artifact_dir=artifact_dir)
+    ctx.params.update(params or {})
+    started = time.monotonic()
+    result = train(datasets, ctx)
+    duration = time.monotonic() - started
+    if result is not None:
+        log.warning(
+            "%s: train returned a value, which is ignored; write files into "
+            "ctx.artifact_dir instead",
+            hook_file.name,
+        )
+    if not any(artifact_dir.iterdir()):
+        raise HookError(
+            "train wrote no artifacts",
+            file=hook_file.name,
+            fix="save the fitted model into ctx.artifact_dir, e.g. "
+            "joblib.dump(model, ctx.artifact_dir / 'model.joblib')",
+        )
+    hooks = {name: config.hook_path(name) for name in ("preprocess", "train", "model", "schemas")}
+    record = {
+        "run_id": run_id,
+        "git": git if git is not None else lineage.git_commit(config.project_dir),
+        "config_hash": config.hash,
+        "data_fingerprint": data_fingerprint,
+        "hooks": lineage.hook_digests(hooks),
+        "environment": lineage.environment(),
+        "training_duration_s": round(duration, 3),
+        "training_metrics": ctx.metrics,
+    }
+    if params:
+        record["hyperparameters"] = params
+    write_bundle(
+        artifact_dir,
+        config.hook_path("model"),
+        config.hook_path("schemas"),
+        {"model": config.name, "run_id": run_id, "lineage": record},
+    )
+    return Trained(ctx, duration, record)
