@@ -29,6 +29,7 @@ docs: setup
 test: setup
 	bash .ci/docker-setup.sh || { [ -z "$${STAINLESS_REQUIRE_DOCKER:-}" ] && echo "no Docker engine: docker tests will be skipped"; }
 	bash .ci/airflow-setup.sh
+	bash .ci/snowflake-setup.sh
 	$(MAKE) lint
 	$(BIN)/pytest
 
@@ -41,4 +42,4 @@ benchmarks: setup
 	.venv-airflow/bin/python benchmarks/dag_parse.py --json
 
 clean:
-	rm -rf $(VENV) .venv-airflow .stainless
+	rm -rf $(VENV) .venv-airflow .venv-snowflake .stainless

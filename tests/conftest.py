@@ -33,6 +33,7 @@ def _isolated_backends(monkeypatch: pytest.MonkeyPatch) -> None:
         if key.startswith("STAINLESS_") and key not in (
             "STAINLESS_REQUIRE_DOCKER",
             "STAINLESS_REQUIRE_AIRFLOW",
+            "STAINLESS_REQUIRE_SNOWFLAKE",
         ):
             monkeypatch.delenv(key)
 
