@@ -141,7 +141,8 @@ def traffic(
     )
     for column in ("variant", "requests", "2xx", "client 4xx", "model 5xx", "p50 ms", "p95 ms"):
         table.add_column(column)
-    for variant, stats in sorted(summary.variants.items()):
+    for variant, tally in sorted(summary.variants.items()):
+        stats = tally.to_counters()
         table.add_row(
             variant,
             str(stats.requests),

@@ -12,12 +12,12 @@ import random
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, wait
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 
-from stainless.backends.endpoints.counters import CLIENT_ERROR, MODEL_ERROR, OK, classify
+from stainless.backends.endpoints.counters import MODEL_ERROR, Tally, classify
 
 ORIGIN_HEADER = "x-stainless-error-origin"
 INVOKED_VARIANT = "x-amzn-invoked-production-variant"
@@ -25,38 +25,12 @@ NO_VARIANT = "(none)"  # answers that did not say which variant served them (e.g
 
 
 @dataclass
-class VariantTraffic:
-    requests: int = 0
-    ok: int = 0
-    client_errors: int = 0
-    model_errors: int = 0
-    latency_p50_ms: float | None = None
-    latency_p95_ms: float | None = None
-    _latencies: list[float] = field(default_factory=list, repr=False)
-
-    def add(self, outcome: str, latency_ms: float) -> None:
-        self.requests += 1
-        self._latencies.append(latency_ms)
-        if outcome == OK:
-            self.ok += 1
-        elif outcome == CLIENT_ERROR:
-            self.client_errors += 1
-        else:
-            self.model_errors += 1
-
-    def finish(self) -> None:
-        ordered = sorted(self._latencies)
-        if ordered:
-            self.latency_p50_ms = round(ordered[int(0.50 * (len(ordered) - 1))], 2)
-            self.latency_p95_ms = round(ordered[int(0.95 * (len(ordered) - 1))], 2)
-
-
-@dataclass
 class TrafficSummary:
     sent: int = 0
     invalid_sent: int = 0
     duration_s: float = 0.0
-    variants: dict[str, VariantTraffic] = field(default_factory=dict)
+    # The same tallies (and latency histogram) as the endpoint's own counters.
+    variants: dict[str, Tally] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -64,7 +38,7 @@ class TrafficSummary:
             "invalid_sent": self.invalid_sent,
             "duration_s": round(self.duration_s, 3),
             "variants": {
-                name: {k: v for k, v in asdict(stats).items() if not k.startswith("_")}
+                name: stats.to_counters().to_dict()
                 for name, stats in sorted(self.variants.items())
             },
         }
@@ -125,7 +99,7 @@ def drive(
             outcome = classify(_original_status(answer), answer.headers.get(ORIGIN_HEADER))
         latency_ms = (time.perf_counter() - started) * 1000
         with lock:
-            summary.variants.setdefault(variant, VariantTraffic()).add(outcome, latency_ms)
+            summary.variants.setdefault(variant, Tally()).add(outcome, latency_ms)
 
     started = time.monotonic()
     limits = httpx.Limits(max_connections=concurrency)
@@ -149,8 +123,6 @@ def drive(
             summary.sent += 1
         wait(futures)
     summary.duration_s = time.monotonic() - started
-    for stats in summary.variants.values():
-        stats.finish()
     return summary
 
 
