@@ -8,6 +8,7 @@ Notifications go to a local Slack stub through the real Slack client, and are sh
 
 from __future__ import annotations
 
+import html
 import os
 import tempfile
 import time
@@ -90,7 +91,8 @@ def demo(directory: Path | None, in_process: bool, keep_endpoint: bool) -> None:
                 show_report(console, project.config.metric, report, time.monotonic() - started)
                 console.print("[bold]Slack #ml-models:[/bold]")
                 for message in slack.messages[seen:]:
-                    console.print(f"  💬 {message.get('text', '')[:160]}")
+                    # Slack escapes &, < and > in message text; show what people read.
+                    console.print(f"  💬 {html.unescape(message.get('text', ''))[:160]}")
                 seen = len(slack.messages)
                 if not report.ok:
                     raise click.ClickException(f"run {attempt} failed: {report.error}")

@@ -1,0 +1,21 @@
+"""`stainless demo` (what `make demo` runs): three versions through the whole lifecycle."""
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from stainless.cli import main
+from stainless.pipeline.project import open_project
+
+pytestmark = pytest.mark.integration
+
+
+def test_demo_promotes_a_healthy_candidate_and_rolls_back_a_faulty_one(tmp_path: Path):
+    result = CliRunner().invoke(main, ["demo", "--dir", str(tmp_path), "--in-process"])
+    assert result.exit_code == 0, result.output
+    assert "Version 2 is production (was 1)" in result.output  # the Slack stub received it
+    assert "Version 3 rolled back" in result.output
+    statuses = {
+        v.version: v.status for v in open_project(tmp_path / "house-prices").registry.list()
+    }
+    assert statuses == {1: "archived", 2: "production", 3: "rolled_back"}
