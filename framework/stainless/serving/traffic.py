@@ -38,8 +38,7 @@ class TrafficSummary:
             "invalid_sent": self.invalid_sent,
             "duration_s": round(self.duration_s, 3),
             "variants": {
-                name: stats.to_counters().to_dict()
-                for name, stats in sorted(self.variants.items())
+                name: stats.to_counters().to_dict() for name, stats in sorted(self.variants.items())
             },
         }
 
