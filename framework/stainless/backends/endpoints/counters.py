@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from stainless.backends.endpoints import VariantCounters
-from stainless.backends.endpoints.state import connect, transaction
+from stainless.core.sqlite import connect, transaction
 
 OK, CLIENT_ERROR, MODEL_ERROR = "ok", "client_error", "model_error"
 
