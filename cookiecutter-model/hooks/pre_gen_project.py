@@ -3,29 +3,48 @@
 import re
 import sys
 
+# Each answer is rendered as a JSON string literal (also a valid Python one), never pasted
+# between quotes: an answer holding a quote or a backslash stays data and cannot become code.
 ANSWERS = {
-    "model_name": "{{ cookiecutter.model_name }}",
-    "model_slug": "{{ cookiecutter.model_slug }}",
-    "github_user": "{{ cookiecutter.github_user }}",
-    "metric": "{{ cookiecutter.metric }}",
-    "direction": "{{ cookiecutter.direction }}",
-    "preprocess_cpus": "{{ cookiecutter.preprocess_cpus }}",
-    "preprocess_memory_gb": "{{ cookiecutter.preprocess_memory_gb }}",
-    "train_cpus": "{{ cookiecutter.train_cpus }}",
-    "train_memory_gb": "{{ cookiecutter.train_memory_gb }}",
-    "serve_cpus": "{{ cookiecutter.serve_cpus }}",
-    "serve_memory_gb": "{{ cookiecutter.serve_memory_gb }}",
-    "test_size": "{{ cookiecutter.test_size }}",
-    "max_runtime": "{{ cookiecutter.max_runtime }}",
-    "schedule": "{{ cookiecutter.schedule }}",
-    "slack_channel": "{{ cookiecutter.slack_channel }}",
+    "model_name": {{ cookiecutter.model_name | tojson }},
+    "author_name": {{ cookiecutter.author_name | tojson }},
+    "description": {{ cookiecutter.description | tojson }},
+    "model_slug": {{ cookiecutter.model_slug | tojson }},
+    "github_user": {{ cookiecutter.github_user | tojson }},
+    "metric": {{ cookiecutter.metric | tojson }},
+    "direction": {{ cookiecutter.direction | tojson }},
+    "preprocess_cpus": {{ cookiecutter.preprocess_cpus | tojson }},
+    "preprocess_memory_gb": {{ cookiecutter.preprocess_memory_gb | tojson }},
+    "train_cpus": {{ cookiecutter.train_cpus | tojson }},
+    "train_memory_gb": {{ cookiecutter.train_memory_gb | tojson }},
+    "serve_cpus": {{ cookiecutter.serve_cpus | tojson }},
+    "serve_memory_gb": {{ cookiecutter.serve_memory_gb | tojson }},
+    "test_size": {{ cookiecutter.test_size | tojson }},
+    "max_runtime": {{ cookiecutter.max_runtime | tojson }},
+    "schedule": {{ cookiecutter.schedule | tojson }},
+    "slack_channel": {{ cookiecutter.slack_channel | tojson }},
 }
 MINIMIZED = {"rmse", "mae", "log_loss"}
 PRESETS = {"@once", "@hourly", "@daily", "@weekly", "@monthly", "@yearly", "@continuous", "none"}
+# The name lands in YAML comments, JSON titles and Markdown: plain words and light punctuation.
+MODEL_NAME = r"[A-Za-z0-9][A-Za-z0-9 _.,:()&+'-]{0,79}"
+UNSAFE_TEXT = re.compile(r'["\\{}\x00-\x1f\x7f]')
 
 
 def problems(answers):
     found = []
+    if not re.fullmatch(MODEL_NAME, answers["model_name"]):
+        found.append(
+            f"model_name {answers['model_name']!r}: use letters, digits, spaces and "
+            "- _ . , : ( ) & + ' only (up to 80 characters, no quotes or backslashes), "
+            "e.g. House Prices"
+        )
+    for key in ("author_name", "description"):
+        if UNSAFE_TEXT.search(answers[key]) or not answers[key].strip():
+            found.append(
+                f"{key} {answers[key]!r}: plain text on one line, without double quotes, "
+                "backslashes or braces"
+            )
     if not re.fullmatch(r"[a-z][a-z0-9-]{1,62}", answers["model_slug"]):
         found.append(
             f"model_slug {answers['model_slug']!r}: use lowercase letters, digits and dashes, "

@@ -101,6 +101,43 @@ def test_bad_answers_are_rejected_with_a_clear_message(bake, answers, message, c
     assert message in capfd.readouterr().err
 
 
+@pytest.mark.parametrize(
+    "answers",
+    [
+        {"model_name": 'The "Best"'},
+        {"model_name": "back\\slash"},
+        {"model_name": "{{ cookiecutter.metric }}"},
+        {"author_name": 'Jane "JD" Doe'},
+        {"description": "ends with a backslash \\"},
+    ],
+    ids=["quotes", "backslash", "jinja", "author-quotes", "description-backslash"],
+)
+def test_unsafe_text_answers_are_rejected_by_name(bake, answers, capfd):
+    with pytest.raises(FailedHookException):
+        bake(**answers)
+    err = capfd.readouterr().err
+    assert next(iter(answers)) in err
+    assert "SyntaxError" not in err
+
+
+def test_an_answer_cannot_run_code_in_the_hook(bake, tmp_path, capfd):
+    """The hook renders answers as string literals: a quote in an answer stays data."""
+    marker = tmp_path / "pwned"
+    payload = f'x", "y": __import__("pathlib").Path({str(marker)!r}).touch(), "z": "'
+    for key in ("github_user", "model_name", "slack_channel"):
+        with pytest.raises(FailedHookException):
+            bake(**{key: payload})
+        assert key in capfd.readouterr().err
+    assert not marker.exists()
+
+
+def test_ignore_files_keep_secrets_out(bake):
+    project = bake()
+    for name in (".dockerignore", ".gitignore"):
+        patterns = (project / name).read_text().split()
+        assert {".env", "*.pem", "*.key"} <= set(patterns), name
+
+
 def run(command: list[str], cwd: Path, timeout: int = 300) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("STAINLESS_")}
     return subprocess.run(

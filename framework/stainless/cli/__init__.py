@@ -24,6 +24,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "decide": ("stainless.cli.stages", "decide", "Run the decide stage of a run."),
     "versions": ("stainless.cli.versions", "versions", "List model versions in the registry."),
     "rollback": ("stainless.cli.versions", "rollback", "Make an earlier version production."),
+    "finalize": ("stainless.cli.rollout", "finalize", "Settle a rollout that has ended."),
     "serve": ("stainless.cli.serve", "serve", "Serve a model over HTTP (SageMaker contract)."),
     "endpoint": ("stainless.cli.endpoint", "endpoint", "Run the model's endpoint locally."),
     "traffic": ("stainless.cli.traffic", "traffic", "Replay validation requests at an endpoint."),

@@ -92,7 +92,7 @@ def tick(project_dir: Path, env: str | None, run_id: str | None, as_json: bool) 
     _print(tick_rollout(project, _run_id(project, run_id)), as_json)
 
 
-@_command("run", "Tick until the rollout ends (optionally replaying demo traffic).")
+@_command("run", "Tick until the rollout ends, then finalize it (see docs/operations.md).")
 @click.option(
     "--traffic/--no-traffic",
     default=False,
@@ -108,18 +108,18 @@ def run(
     traffic: bool,
     rate: float,
 ) -> None:
-    from stainless.rollout.driver import drive_rollout
+    from stainless.pipeline.rollout_actions import run_and_finalize
 
     project = load(project_dir, env)
     console = Console(stderr=True)
-    state = drive_rollout(
+    outcome = run_and_finalize(
         project,
         _run_id(project, run_id),
         traffic=traffic,
         rate=rate,
         on_tick=lambda s: console.print(f"  {s.summary}"),
     )
-    _print(state, as_json)
+    _print(outcome.state, as_json)
 
 
 @_command("status", "Show the rollout's state and its last decisions.")
@@ -150,19 +150,15 @@ def resume(project_dir: Path, env: str | None, run_id: str | None, as_json: bool
     _print(resume_rollout(project, _run_id(project, run_id)), as_json)
 
 
-@_command("abort", "Roll the candidate back now (finalize then removes it).")
+@_command("abort", "Roll the candidate back now and finalize (removes it).")
 @click.option("--reason", default="aborted by a person", show_default=True)
 def abort(
     project_dir: Path, env: str | None, run_id: str | None, as_json: bool, reason: str
 ) -> None:
-    from stainless.pipeline.finalize import run_finalize
-    from stainless.rollout.controller import abort as abort_rollout
+    from stainless.pipeline.rollout_actions import abort_and_finalize
 
     project = load(project_dir, env)
-    run = _run_id(project, run_id)
-    state = abort_rollout(project, run, reason)
-    run_finalize(project, run)
-    _print(state, as_json)
+    _print(abort_and_finalize(project, _run_id(project, run_id), reason).state, as_json)
 
 
 @_command("promote", "Give the candidate all traffic now and make it production.")
@@ -170,11 +166,24 @@ def abort(
 def promote(
     project_dir: Path, env: str | None, run_id: str | None, as_json: bool, reason: str
 ) -> None:
-    from stainless.pipeline.finalize import run_finalize
-    from stainless.rollout.controller import force_promote
+    from stainless.pipeline.rollout_actions import promote_and_finalize
 
     project = load(project_dir, env)
-    run = _run_id(project, run_id)
-    state = force_promote(project, run, reason)
-    run_finalize(project, run)
-    _print(state, as_json)
+    _print(promote_and_finalize(project, _run_id(project, run_id), reason).state, as_json)
+
+
+@click.command()
+@click.argument("run_id", required=False)
+@project_options
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable.")
+def finalize(project_dir: Path, env: str | None, run_id: str | None, as_json: bool) -> None:
+    """Settle an ended rollout: remove the losing variant, update the registry, tell the team.
+    Idempotent (default: the newest rollout)."""
+    from stainless.pipeline.finalize import run_finalize
+
+    project = load(project_dir, env)
+    record = run_finalize(project, _run_id(project, run_id))
+    if as_json:
+        click.echo(json.dumps(record, indent=2, default=str))
+    else:
+        click.echo(f"{record.get('outcome')}: {record.get('reason', '')}".rstrip(": "))

@@ -10,7 +10,6 @@ from rich.console import Console
 from rich.table import Table
 
 from stainless.cli.options import load, project_options
-from stainless.core.errors import StainlessError
 from stainless.pipeline.project import Project
 
 
@@ -53,31 +52,18 @@ def versions_table(project: Project) -> Table:
 @project_options
 @click.option("--to", "to_version", type=int, required=True, help="Version to restore.")
 @click.option("--reason", default="manual rollback", show_default=True)
-def rollback(project_dir: Path, env: str | None, to_version: int, reason: str) -> None:
-    """Make an earlier version production again: the endpoint serves it alone and the current
-    production version becomes rolled_back."""
-    project = load(project_dir, env)
-    registry = project.registry
-    target = registry.get(to_version)
-    if target.status == "production":
-        raise StainlessError(f"version {to_version} is already production")
-    if target.status == "rejected":
-        raise StainlessError(
-            f"version {to_version} was rejected by evaluation and never served",
-            fix="pick a version that was production before (see `stainless versions`)",
-        )
-    from stainless.rollout.controller import serve_only
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Allow a version that never served production (e.g. one that skipped its canary).",
+)
+def rollback(project_dir: Path, env: str | None, to_version: int, reason: str, force: bool) -> None:
+    """Make an earlier version production again: a rollout in flight is aborted first, the
+    endpoint serves the version alone and the current production version becomes rolled_back
+    (see docs/operations.md)."""
+    from stainless.pipeline.versions import rollback_to
 
-    # The endpoint first: if it cannot serve the old version, the registry stays as it was.
-    serve_only(project, to_version)
-    current = registry.production()
-    if current is not None:
-        registry.set_status(current.version, "rolled_back", f"{reason}: back to {to_version}")
-    registry.promote(to_version, reason)
-    project.notify(
-        "rolled_back",
-        f"Rolled back to version {to_version}" + (f" (was {current.version})" if current else ""),
-        fields={"reason": reason},
-        severity="alert",
-    )
-    click.echo(f"version {to_version} is production")
+    result = rollback_to(load(project_dir, env), to_version, reason, force=force)
+    if result.aborted_run:
+        click.echo(f"aborted the rollout of run {result.aborted_run}")
+    click.echo(f"version {result.version} is production")

@@ -1,4 +1,10 @@
-"""Atomic file writes: a crash leaves either the old file or the new one, never half of one."""
+"""Atomic, durable file writes: a crash (even a power loss) leaves either the old file or the
+new one, never half of one.
+
+Durability needs two fsyncs: the temporary file's data before the rename (or the rename may
+reach the disk before the data), and the directory after it (or the rename itself may be lost,
+so a marker written later could survive a power loss that its artifact did not).
+"""
 
 from __future__ import annotations
 
@@ -34,6 +40,37 @@ def write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    fsync_directory(target.parent)
+
+
+def fsync_file(path: str | os.PathLike[str]) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def fsync_directory(path: str | os.PathLike[str]) -> None:
+    """Make a rename or a new file in ``path`` durable (a no-op where directories cannot be
+    opened, e.g. Windows)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:  # some filesystems refuse fsync on a directory; nothing more we can do
+        pass
+    finally:
+        os.close(fd)
+
+
+def replace_durably(tmp: str | os.PathLike[str], target: str | os.PathLike[str]) -> None:
+    """Move a fully written ``tmp`` onto ``target``: data fsynced first, directory after."""
+    fsync_file(tmp)
+    os.replace(tmp, target)
+    fsync_directory(Path(target).parent)
 
 
 def write_text(path: str | os.PathLike[str], text: str) -> None:

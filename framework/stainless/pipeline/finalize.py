@@ -16,8 +16,21 @@ STAGE = "finalize"
 
 
 def run_finalize(project: Project, run_id: str, force: bool = False) -> dict[str, Any]:
+    """Idempotent: every step checks before acting, so a finalize killed half-way is completed
+    by the next one. Holds the endpoint's lease; frees the endpoint for the next rollout."""
     if not force and (done := markers.completed(project.store, run_id, STAGE)):
         return done
+    from stainless.pipeline.endpoint_lease import endpoint_lease
+
+    with endpoint_lease(project.store, project.name, f"finalize of run {run_id}"):
+        return _finalize(project, run_id, force)
+
+
+def _finalize(project: Project, run_id: str, force: bool) -> dict[str, Any]:
+    if not force and (done := markers.completed(project.store, run_id, STAGE)):
+        return done  # finished by another process while this one waited for the lease
+    from stainless.core import faults
+    from stainless.pipeline.endpoint_lease import claimed_by, set_claim
     from stainless.rollout.state import load_state, save_state
     from stainless.rollout.timeline import timeline_png
 
@@ -46,10 +59,14 @@ def run_finalize(project: Project, run_id: str, force: bool = False) -> dict[str
         figures.append(path)
     registry = project.registry
     evidence = state.decisions[-1]["evidence"] if state.decisions else {}
+    present = {v.name for v in endpoint.status().variants}
     if state.state == "promoted":
-        if state.production_variant:
+        if state.production_variant in present:
             endpoint.remove_variant(state.production_variant)
-        previous = registry.promote(state.candidate_version, f"rollout: {state.reason}")
+        faults.point("finalize:variant-removed")
+        previous = None
+        if registry.get(state.candidate_version).status != "production":  # not yet (re-run)
+            previous = registry.promote(state.candidate_version, f"rollout: {state.reason}")
         outcome = "promoted"
         project.notify(
             "promoted",
@@ -61,9 +78,11 @@ def run_finalize(project: Project, run_id: str, force: bool = False) -> dict[str
             figures=figures,
         )
     else:
-        if state.candidate_variant in {v.name for v in endpoint.status().variants}:
+        if state.candidate_variant in present:
             endpoint.remove_variant(state.candidate_variant)
-        registry.set_status(state.candidate_version, "rolled_back", f"rollout: {state.reason}")
+        faults.point("finalize:variant-removed")
+        if registry.get(state.candidate_version).status != "rolled_back":
+            registry.set_status(state.candidate_version, "rolled_back", f"rollout: {state.reason}")
         outcome = "rolled_back"
         project.notify(
             "rolled_back",
@@ -82,6 +101,8 @@ def run_finalize(project: Project, run_id: str, force: bool = False) -> dict[str
     )
     state.finalized = True
     save_state(project.store, state)
+    if claimed_by(project.store, project.name) == run_id:
+        set_claim(project.store, project.name, None)
     return markers.mark_completed(
         project.store,
         run_id,

@@ -13,8 +13,16 @@ import time
 from typing import Any
 
 from stainless.backends.endpoints import VariantCounters, VariantSpec
+from stainless.core import faults
 from stainless.core.errors import StageError, StainlessError
 from stainless.pipeline import markers
+from stainless.pipeline.endpoint_lease import (
+    EndpointBusy,
+    claimed_by,
+    endpoint_lease,
+    renew,
+    set_claim,
+)
 from stainless.pipeline.layout import model_key
 from stainless.pipeline.packaging import fetch_model
 from stainless.pipeline.project import Project
@@ -50,53 +58,94 @@ def start(
     now: float | None = None,
     override: bool = False,
 ) -> RolloutState:
-    """Put an approved candidate on the endpoint (the ``deploy`` stage). Idempotent.
+    """Put an approved candidate on the endpoint (the ``deploy`` stage). Idempotent and
+    re-entrant: a deploy killed at any step is completed by the next call (or by a tick).
     ``override`` deploys one that decide rejected (a person said so)."""
-    existing = load_state(project.store, run_id)
-    if existing is not None:
-        return resume_pending(project, existing)
-    decision = markers.completed(project.store, run_id, "decide")
-    if decision is None or (decision.get("action") != "promote" and not override):
-        raise StageError(
-            f"run {run_id} was not approved for deployment",
-            fix="only a version that decide promoted is rolled out",
+    with _lease(project, f"deploy of run {run_id}"):
+        existing = load_state(project.store, run_id)
+        if existing is not None:
+            return resume_pending(project, existing)
+        decision = markers.completed(project.store, run_id, "decide")
+        if decision is None or (decision.get("action") != "promote" and not override):
+            raise StageError(
+                f"run {run_id} was not approved for deployment",
+                fix="only a version that decide promoted is rolled out",
+            )
+        version = project.registry.by_run(run_id)
+        if version is None:
+            raise StageError(f"run {run_id} has no registered version")
+        _refuse_if_busy(project, run_id)
+        now = time.time() if now is None else now
+        policy = rollout_policy(project.config)
+        production = project.registry.production()
+        state = RolloutState(
+            run_id=run_id,
+            endpoint=project.name,
+            candidate_variant=variant_name(version.version),
+            candidate_version=version.version,
+            production_variant=variant_name(production.version) if production else None,
+            production_version=production.version if production else None,
+            policy=policy.as_dict(),
+            rollout_started_at=now,
+            step_started_at=now,
         )
-    version = project.registry.by_run(run_id)
-    if version is None:
-        raise StageError(f"run {run_id} has no registered version")
-    now = time.time() if now is None else now
-    policy = rollout_policy(project.config)
-    production = project.registry.production()
-    endpoint = project.endpoint
-    state = RolloutState(
-        run_id=run_id,
-        endpoint=project.name,
-        candidate_variant=variant_name(version.version),
-        candidate_version=version.version,
-        production_variant=variant_name(production.version) if production else None,
-        production_version=production.version if production else None,
-        policy=policy.as_dict(),
-        rollout_started_at=now,
-        step_started_at=now,
+        # The intent first: whatever happens next, the deploy can be completed or undone.
+        state.pending = {"action": "deploy", "skip_canary": skip_canary, "at": now}
+        set_claim(project.store, project.name, run_id)
+        _save(project, state)
+        faults.point("deploy:intent-saved")
+        return resume_pending(project, state)
+
+
+def _refuse_if_busy(project: Project, run_id: str) -> None:
+    """One rollout per endpoint: refuse while another run's rollout is not finalized."""
+    other = claimed_by(project.store, project.name)
+    if other is None or other == run_id:
+        return
+    state = load_state(project.store, other)
+    if state is None or state.finalized:
+        return  # a claim left by a deploy that died before saving anything, or a finished one
+    if state.done:
+        raise EndpointBusy(
+            f"endpoint {project.name!r} still has the rollout of run {other} ({state.summary}) "
+            "waiting to be finalized",
+            fix=f"finalize it first: `stainless finalize {other}`",
+        )
+    raise EndpointBusy(
+        f"endpoint {project.name!r} is busy with the rollout of run {other} ({state.summary})",
+        fix=f"wait for it to end, or abort it: `stainless rollout abort --run-id {other}`",
     )
-    save_state(project.store, state)
-    candidate = variant_spec(project, run_id, version.version, 0.0)
-    if production is None:
+
+
+def _deploy(project: Project, state: RolloutState) -> RolloutState:
+    """The deploy intent's steps; each one looks at the endpoint first, so repeating a step
+    that already happened (crash after it, before the next save) does nothing."""
+    assert state.pending is not None
+    skip_canary = bool(state.pending.get("skip_canary"))
+    policy = RolloutPolicy.from_mapping(state.policy)
+    endpoint = project.endpoint
+    candidate = variant_spec(project, state.run_id, state.candidate_version, 0.0)
+    if state.production_version is None:
         # Nothing to compare with: the first version takes all the traffic at once.
         endpoint.up(VariantSpec(**{**candidate.__dict__, "weight": 1.0}))
+        faults.point("deploy:candidate-added")
+        state.pending = None
         return _finish(project, state, "promoted", 100.0, "first version: nothing to compare with")
+    production = project.registry.get(state.production_version)
     current = variant_spec(project, production.run_id, production.version, 1.0)
     status = endpoint.status()
     if not status.running:
         endpoint.up(current)
     elif current.name not in {v.name for v in status.variants}:
         endpoint.add_variant(current)
+    faults.point("deploy:production-up")
     try:
-        endpoint.add_variant(candidate)
+        endpoint.add_variant(candidate)  # idempotent: an existing healthy variant is kept
     except StainlessError as exc:
         # A candidate that never becomes healthy gets no traffic: that is a rollback too.
         log.error("candidate %s did not start: %s", candidate.name, exc)
         _remove_quietly(project, candidate.name)
+        state.pending = None
         return _finish(
             project,
             state,
@@ -104,30 +153,34 @@ def start(
             0.0,
             f"its model server never became healthy ({exc.message})",
         )
+    faults.point("deploy:candidate-added")
     if skip_canary or policy.steps[0] >= 100:
         reason = "canary skipped on request" if skip_canary else "the first step is 100%"
-        _set_weight(project, state, 100.0)
-        return _finish(project, state, "promoted", 100.0, reason)
-    first = policy.steps[0]
-    _set_weight(project, state, first)
-    state.state, state.weight = "canary", first
-    state.baseline = _snapshot(endpoint.counters(since=state.rollout_started_at))
-    save_state(project.store, state)
-    project.notify(
-        "deployed",
-        f"Version {state.candidate_version} deployed as a canary at {first:g}%",
-        run_id,
-        fields={
-            "candidate": state.candidate_variant,
-            "production": state.production_variant,
-            "candidate weight": first / 100,
-        },
-    )
-    return state
+        state.pending = _intent("promote", 100.0, "promoted", reason, time.time())
+    else:
+        first = policy.steps[0]
+        state.pending = {
+            **_intent("advance", first, "canary", "deployed", time.time()),
+            "step_index": 0,
+            "deployed": True,
+        }
+    _save(project, state)
+    faults.point("deploy:weights-intent-saved")
+    return resume_pending(project, state)
+
+
+def _intent(action: str, weight: float, next_state: str, reason: str, at: float) -> dict[str, Any]:
+    return {"action": action, "weight": weight, "state": next_state, "reason": reason, "at": at}
 
 
 def tick(project: Project, run_id: str, now: float | None = None) -> RolloutState:
-    """One look at the traffic: advance, roll back, or wait. Safe to call at any time."""
+    """One look at the traffic: advance, roll back, or wait. Safe to call at any time, from
+    any number of processes: they take turns on the endpoint's lease."""
+    with _lease(project, f"tick of the rollout of run {run_id}"):
+        return _tick(project, run_id, now)
+
+
+def _tick(project: Project, run_id: str, now: float | None) -> RolloutState:
     state = _require(project, run_id)
     state = resume_pending(project, state)
     if state.done:
@@ -165,7 +218,7 @@ def tick(project: Project, run_id: str, now: float | None = None) -> RolloutStat
         if getattr(decision, "paused", False) and state.state != "paused":
             state.state, state.paused_by = "paused", "deadline"
             state.reason = decision.reason
-            save_state(project.store, state)
+            _save(project, state)
             project.notify(
                 "rollout_step",
                 f"Rollout of version {state.candidate_version} paused: {decision.reason}",
@@ -174,19 +227,17 @@ def tick(project: Project, run_id: str, now: float | None = None) -> RolloutStat
                 severity="alert",
             )
             return state
-        save_state(project.store, state)
+        _save(project, state)
+        faults.point("tick:observed")
         return state
     state.decisions.append(record)
     next_state = {"advance": "canary", "promote": "promoted", "rollback": "rolled_back"}[action]
     target = {"promote": 100.0, "rollback": 0.0}.get(action, decision.target_weight)
-    state.pending = {
-        "action": action,
-        "weight": target,
-        "state": next_state,
-        "reason": decision.reason,
-        "at": now,
-    }
-    save_state(project.store, state)
+    state.pending = _intent(action, target, next_state, decision.reason, now)
+    if action == "advance":
+        state.pending["step_index"] = state.step_index + 1
+    _save(project, state)
+    faults.point(f"tick:{action}-intent-saved")
     return resume_pending(project, state)
 
 
@@ -195,13 +246,33 @@ def resume_pending(project: Project, state: RolloutState) -> RolloutState:
     pending = state.pending
     if not pending:
         return state
+    if pending["action"] == "deploy":
+        return _deploy(project, state)
     _set_weight(project, state, pending["weight"])
+    faults.point(f"{pending['action']}:weights-set")
     if pending["state"] == "canary":
-        state.step_index += 1
+        # The target step is in the intent, so completing it twice cannot skip a step.
+        state.step_index = int(pending.get("step_index", state.step_index + 1))
         state.step_started_at = pending["at"]
         state.weight = pending["weight"]
         state.pending = None
-        save_state(project.store, state)
+        if pending.get("deployed"):
+            # A pause that arrived during the deploy holds the canary at its first step.
+            state.state = "paused" if state.paused_by == "user" else "canary"
+            state.baseline = _snapshot(project.endpoint.counters(since=state.rollout_started_at))
+        _save(project, state)
+        if pending.get("deployed"):
+            project.notify(
+                "deployed",
+                f"Version {state.candidate_version} deployed as a canary at {state.weight:g}%",
+                state.run_id,
+                fields={
+                    "candidate": state.candidate_variant,
+                    "production": state.production_variant,
+                    "candidate weight": state.weight / 100,
+                },
+            )
+            return state
         project.notify(
             "rollout_step",
             f"Version {state.candidate_version}: traffic moved to {state.weight:g}%",
@@ -214,28 +285,35 @@ def resume_pending(project: Project, state: RolloutState) -> RolloutState:
 
 
 def pause(project: Project, run_id: str, who: str = "user") -> RolloutState:
-    state = _require(project, run_id)
-    if state.state == "canary":
-        state.state, state.paused_by, state.reason = "paused", who, f"paused by {who}"
-        save_state(project.store, state)
-        project.notify(
-            "rollout_step",
-            f"Rollout of version {state.candidate_version} paused by {who} at {state.weight:g}%",
-            run_id,
-            severity="warning",
-        )
-    return state
+    with _lease(project, f"pause of the rollout of run {run_id}"):
+        state = _require(project, run_id)
+        if state.state in ("canary", "deploying"):
+            state.paused_by, state.reason = who, f"paused by {who}"
+            if state.state == "canary":
+                state.state = "paused"
+            _save(project, state)
+            project.notify(
+                "rollout_step",
+                f"Rollout of version {state.candidate_version} paused by {who} "
+                f"at {state.weight:g}%",
+                run_id,
+                severity="warning",
+            )
+        return state
 
 
 def resume(project: Project, run_id: str) -> RolloutState:
-    state = _require(project, run_id)
-    if state.state == "paused":
-        state.state, state.paused_by, state.reason = "canary", None, ""
-        save_state(project.store, state)
-        project.notify(
-            "rollout_step", f"Rollout of version {state.candidate_version} resumed", run_id
-        )
-    return state
+    with _lease(project, f"resume of the rollout of run {run_id}"):
+        state = _require(project, run_id)
+        if state.state == "paused" or state.paused_by:
+            if state.state == "paused":
+                state.state = "canary"
+            state.paused_by, state.reason = None, ""
+            _save(project, state)
+            project.notify(
+                "rollout_step", f"Rollout of version {state.candidate_version} resumed", run_id
+            )
+        return state
 
 
 def abort(project: Project, run_id: str, reason: str = "aborted by a person") -> RolloutState:
@@ -249,28 +327,30 @@ def force_promote(project: Project, run_id: str, reason: str = "promoted manuall
 def _manual(
     project: Project, run_id: str, action: str, next_state: str, weight: float, reason: str
 ) -> RolloutState:
-    state = resume_pending(project, _require(project, run_id))
-    if state.done:
-        raise StainlessError(f"the rollout of run {run_id} already ended ({state.state})")
-    state.decisions.append(
-        {"at": time.time(), "action": action, "reason": reason, "manual": True, "evidence": {}}
-    )
-    state.pending = {
-        "action": action,
-        "weight": weight,
-        "state": next_state,
-        "reason": reason,
-        "at": time.time(),
-    }
-    save_state(project.store, state)
-    return resume_pending(project, state)
+    with _lease(project, f"{action} of the rollout of run {run_id} by a person"):
+        state = _require(project, run_id)
+        if state.pending and state.pending["action"] == "deploy" and action == "rollback":
+            # Never finish deploying what is being aborted (on SageMaker that takes minutes):
+            # the rollback below only touches the variants that exist.
+            state.pending = None
+        state = resume_pending(project, state)
+        if state.done:
+            raise StainlessError(f"the rollout of run {run_id} already ended ({state.state})")
+        state.decisions.append(
+            {"at": time.time(), "action": action, "reason": reason, "manual": True, "evidence": {}}
+        )
+        state.pending = _intent(action, weight, next_state, reason, time.time())
+        _save(project, state)
+        faults.point(f"manual:{action}-intent-saved")
+        return resume_pending(project, state)
 
 
 def _finish(
     project: Project, state: RolloutState, final: str, weight: float, reason: str
 ) -> RolloutState:
     state.state, state.weight, state.reason = final, weight, reason
-    save_state(project.store, state)
+    _save(project, state)
+    faults.point(f"finish:{final}-saved")
     evidence = state.decisions[-1]["evidence"] if state.decisions else {}
     if final == "promoted":
         project.notify(
@@ -291,6 +371,15 @@ def _finish(
     return state
 
 
+def _lease(project: Project, purpose: str):  # type: ignore[no-untyped-def]
+    return endpoint_lease(project.store, project.name, purpose)
+
+
+def _save(project: Project, state: RolloutState) -> None:
+    save_state(project.store, state)
+    renew(project.store, project.name)
+
+
 def _remove_quietly(project: Project, variant: str) -> None:
     try:
         project.endpoint.remove_variant(variant)
@@ -299,10 +388,20 @@ def _remove_quietly(project: Project, variant: str) -> None:
 
 
 def _set_weight(project: Project, state: RolloutState, weight: float) -> None:
+    """Idempotent; tolerates a variant that is not there (a deploy aborted before adding the
+    candidate): the variants present get their share, so abort and promote always work."""
     weights = {state.candidate_variant: weight / 100}
     if state.production_variant:
         weights[state.production_variant] = 1 - weight / 100
-    project.endpoint.set_weights(weights)
+    status = project.endpoint.status()
+    present = {v.name for v in status.variants}
+    if not status.running or not present:
+        return
+    weights = {name: share for name, share in weights.items() if name in present}
+    if weights and sum(weights.values()) > 0:
+        project.endpoint.set_weights(weights)
+    elif weights and state.candidate_variant not in present:
+        return  # nothing to move: the candidate never got a variant
 
 
 def _require(project: Project, run_id: str) -> RolloutState:

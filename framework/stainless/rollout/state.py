@@ -8,7 +8,13 @@ Exactly-once side effects: before acting on the endpoint the controller writes t
 (``pending``), then acts, then clears it. A controller killed in between finds the intent and
 completes it; every endpoint operation it replays is idempotent (set weights, remove variant),
 and the terminal states are written before they are announced, so nothing is promoted or rolled
-back twice.
+back twice. Deploy is no exception: the state is saved as ``deploying`` with a ``deploy`` intent
+before the endpoint is touched, and every deploy step checks the endpoint before acting.
+
+Concurrent writers: commands hold the endpoint's lease (:mod:`stainless.pipeline.endpoint_lease`)
+and each save is a compare-and-swap on the object read (``revision`` counts the saves), so a
+writer that lost its lease cannot silently overwrite another's state: it gets
+:class:`StateConflict`.
 """
 
 from __future__ import annotations
@@ -17,7 +23,8 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from stainless.backends.storage import ArtifactStore
+from stainless.backends.storage import ArtifactStore, WriteConflict
+from stainless.core.errors import StainlessError
 
 ACTIVE = ("deploying", "canary", "paused")
 TERMINAL = ("promoted", "rolled_back")
@@ -48,13 +55,17 @@ class RolloutState:
     decisions: list[dict[str, Any]] = field(default_factory=list)
     pending: dict[str, Any] | None = None
     finalized: bool = False
+    revision: int = 0  # number of saves; the store's version token guards each one
+    _token: str | None = field(default=None, repr=False, compare=False)
 
     @property
     def done(self) -> bool:
         return self.state in TERMINAL
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        data.pop("_token", None)
+        return data
 
     @property
     def summary(self) -> str:
@@ -65,12 +76,33 @@ class RolloutState:
         return f"{self.state.replace('_', ' ')}: {self.reason}"
 
 
+class StateConflict(StainlessError):
+    """Another command saved the rollout since this one read it."""
+
+
 def load_state(store: ArtifactStore, run_id: str) -> RolloutState | None:
-    key = state_key(run_id)
-    if not store.exists(key):
+    found = store.get_versioned(state_key(run_id))
+    if found is None:
         return None
-    return RolloutState(**json.loads(store.get_bytes(key)))
+    data = json.loads(found[0])
+    data.pop("_token", None)
+    state = RolloutState(**data)
+    state._token = found[1]
+    return state
 
 
 def save_state(store: ArtifactStore, state: RolloutState) -> None:
-    store.put_bytes(state_key(state.run_id), json.dumps(state.to_dict(), sort_keys=True).encode())
+    """Compare-and-swap: saves only over the version this state was loaded from (or created
+    fresh), else raises :class:`StateConflict`."""
+    state.revision += 1
+    data = json.dumps(state.to_dict(), sort_keys=True).encode()
+    try:
+        state._token = store.put_if(state_key(state.run_id), data, state._token)
+    except WriteConflict:
+        state.revision -= 1
+        raise StateConflict(
+            f"the rollout of run {state.run_id} was changed by another command "
+            f"while this one worked on revision {state.revision}",
+            fix="run the command again: it will see the new state "
+            "(`stainless rollout status` shows it)",
+        ) from None

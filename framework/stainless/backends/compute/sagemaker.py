@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from stainless.backends.aws import client_config
 from stainless.backends.compute import JobResult, StageJob
 from stainless.backends.compute.instances import cheapest_instance
 from stainless.core.errors import BackendError, MissingExtraError
@@ -232,4 +233,6 @@ def _sagemaker_client(region: str | None, endpoint_url: str | None) -> Any:
         import boto3
     except ImportError:
         raise MissingExtraError("boto3", "aws", "The SageMaker compute backend") from None
-    return boto3.client("sagemaker", region_name=region, endpoint_url=endpoint_url)
+    return boto3.client(
+        "sagemaker", region_name=region, endpoint_url=endpoint_url, config=client_config()
+    )

@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from stainless.backends.aws import client_config
 from stainless.backends.endpoints import EndpointStatus, VariantCounters, VariantInfo, VariantSpec
 from stainless.core.errors import BackendError, MissingExtraError
 from stainless.core.uris import Uri
@@ -82,8 +83,8 @@ class SageMakerEndpoint:
         self.wait_timeout_s = wait_timeout_s
         session = boto3.session.Session(region_name=region)
         self.region = session.region_name or "us-east-1"
-        self.sagemaker = session.client("sagemaker")
-        self.cloudwatch = session.client("cloudwatch")
+        self.sagemaker = session.client("sagemaker", config=client_config())
+        self.cloudwatch = session.client("cloudwatch", config=client_config())
 
     @classmethod
     def from_uri(cls, uri: Uri, base: Path, name: str) -> SageMakerEndpoint:

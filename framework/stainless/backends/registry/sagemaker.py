@@ -276,7 +276,9 @@ class SageMakerRegistry:
         self._set(self._package(version), status, reason)
 
     @explained
-    def promote(self, version: int, reason: str) -> ModelVersion | None:
+    def promote(
+        self, version: int, reason: str, replaced_status: str = "archived"
+    ) -> ModelVersion | None:
         target = self._package(version)
         previous = [
             p for p in self._ours("Approved") if p.version != version and p.status == "production"
@@ -286,7 +288,7 @@ class SageMakerRegistry:
         # picks the newer, the next promote archives the other), never none.
         self._set(target, "production", reason)
         for package in previous:
-            self._set(package, "archived", f"replaced by version {version}")
+            self._set(package, replaced_status, f"replaced by version {version}")
         return replaced
 
     def _set(self, package: _Package, status: str, reason: str) -> None:

@@ -6,6 +6,7 @@ import functools
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from stainless.backends.aws import client_config
 from stainless.core.errors import BackendError, MissingExtraError
 
 _ACCESS_CODES = (
@@ -69,14 +70,12 @@ def is_missing(exc: Any) -> bool:
 def sagemaker_client(region: str | None) -> Any:
     try:
         import boto3
-        from botocore.config import Config
         from botocore.exceptions import NoRegionError
     except ImportError:
         raise MissingExtraError("boto3", "aws", "The SageMaker model registry") from None
-    # Listing a group describes every package: let botocore back off when SageMaker throttles.
-    config = Config(retries={"max_attempts": 8, "mode": "standard"})
+    # Listing a group describes every package: botocore backs off when SageMaker throttles.
     try:
-        return boto3.client("sagemaker", region_name=region, config=config)
+        return boto3.client("sagemaker", region_name=region, config=client_config())
     except NoRegionError:
         raise BackendError(
             "the SageMaker model registry needs an AWS region",

@@ -139,13 +139,18 @@ class SQLiteRegistry:
         with self._transaction() as conn:
             self._set(conn, version, status, reason)
 
-    def promote(self, version: int, reason: str) -> ModelVersion | None:
+    def promote(
+        self, version: int, reason: str, replaced_status: str = "archived"
+    ) -> ModelVersion | None:
+        if replaced_status not in STATUSES:
+            raise ValueError(f"unknown status {replaced_status!r}; expected one of {STATUSES}")
+        # One transaction: a crash leaves the old production or the new one, never none.
         with self._transaction() as conn:
             old = conn.execute(
                 "SELECT * FROM versions WHERE status = 'production' AND version != ?", (version,)
             ).fetchall()
             for row in old:
-                self._set(conn, row["version"], "archived", f"replaced by version {version}")
+                self._set(conn, row["version"], replaced_status, f"replaced by version {version}")
             self._set(conn, version, "production", reason)
         return self._row(old[-1]) if old else None
 

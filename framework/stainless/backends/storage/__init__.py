@@ -6,11 +6,16 @@ from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from stainless.backends import resolve
+from stainless.core.errors import StainlessError
 
 IMPLEMENTATIONS = {
     "file": "stainless.backends.storage.local:LocalStore",
     "s3": "stainless.backends.storage.s3:S3Store",
 }
+
+
+class WriteConflict(StainlessError):
+    """A conditional write lost: the object changed (or appeared) since it was read."""
 
 
 @runtime_checkable
@@ -28,6 +33,16 @@ class ArtifactStore(Protocol):
     def list(self, prefix: str) -> list[str]: ...
     def delete(self, key: str) -> None: ...
     def url(self, key: str) -> str: ...
+
+    # Compare-and-swap, for the few objects several processes update (rollout state, leases).
+    def get_versioned(self, key: str) -> tuple[bytes, str] | None:
+        """The object and an opaque token of this version of it, or None when absent."""
+        ...
+
+    def put_if(self, key: str, data: bytes, expected: str | None) -> str:
+        """Write only if the object is still at version ``expected`` (None: only if absent);
+        returns the new version's token, raises :class:`WriteConflict` otherwise."""
+        ...
 
 
 def open_store(uri: str, base: Path) -> ArtifactStore:

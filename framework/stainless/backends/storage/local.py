@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import hashlib
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
+from stainless.backends.storage import WriteConflict
 from stainless.core import atomic
 from stainless.core.errors import StageError
 from stainless.core.uris import Uri
+
+LOCK_SUFFIX = ".lock"
 
 
 class LocalStore:
@@ -39,7 +46,7 @@ class LocalStore:
         tmp = atomic.temp_path_beside(target)
         try:
             shutil.copyfile(path, tmp)
-            os.replace(tmp, target)
+            atomic.replace_durably(tmp, target)
         finally:
             tmp.unlink(missing_ok=True)
 
@@ -62,7 +69,7 @@ class LocalStore:
         return sorted(
             p.relative_to(self.root).as_posix()
             for p in base.rglob("*")
-            if p.is_file() and not p.name.endswith(".tmp")
+            if p.is_file() and not p.name.endswith((".tmp", LOCK_SUFFIX))
         )
 
     def delete(self, key: str) -> None:
@@ -70,3 +77,42 @@ class LocalStore:
 
     def url(self, key: str) -> str:
         return self._path(key).as_uri()
+
+    def get_versioned(self, key: str) -> tuple[bytes, str] | None:
+        try:
+            data = self._path(key).read_bytes()
+        except FileNotFoundError:
+            return None
+        return data, _token(data)
+
+    def put_if(self, key: str, data: bytes, expected: str | None) -> str:
+        # An exclusive lock on a sidecar file serialises the compare and the swap between
+        # processes; readers need no lock, since the swap itself is an atomic rename.
+        target = self._path(key)
+        with _locked(target.with_name(f".{target.name}{LOCK_SUFFIX}")):
+            try:
+                current: str | None = _token(target.read_bytes())
+            except FileNotFoundError:
+                current = None
+            if current != expected:
+                raise WriteConflict(
+                    f"{key!r} changed in store {self.root} since it was read",
+                    fix="read it again and retry",
+                )
+            atomic.write_bytes(target, data)
+        return _token(data)
+
+
+def _token(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)

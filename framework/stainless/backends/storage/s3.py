@@ -1,6 +1,8 @@
 """Production store: S3 (``s3://bucket/prefix``), through boto3 (the ``aws`` extra).
 
 S3 PUTs are atomic per object, so the store's atomic-write promise holds without temp keys.
+Compare-and-swap uses S3's conditional writes (``If-None-Match: *`` to create, ``If-Match:
+<ETag>`` to replace), so two controllers on different machines cannot both win.
 ``AWS_ENDPOINT_URL_S3`` / ``AWS_ENDPOINT_URL`` (honoured by boto3 itself) point it at a
 compatible server such as MinIO or moto.
 """
@@ -10,6 +12,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from stainless.backends.aws import client_config
+from stainless.backends.storage import WriteConflict
 from stainless.core.errors import BackendError, MissingExtraError, StageError
 from stainless.core.uris import Uri
 
@@ -35,7 +39,7 @@ class S3Store:
                 import boto3
             except ImportError:
                 raise MissingExtraError("boto3", "aws", "The S3 artifact store") from None
-            self._client = boto3.client("s3")
+            self._client = boto3.client("s3", config=client_config())
         return self._client
 
     def _key(self, key: str) -> str:
@@ -85,3 +89,32 @@ class S3Store:
 
     def url(self, key: str) -> str:
         return f"s3://{self.bucket}/{self._key(key)}"
+
+    def get_versioned(self, key: str) -> tuple[bytes, str] | None:
+        try:
+            response = self.client.get_object(Bucket=self.bucket, Key=self._key(key))
+        except self.client.exceptions.NoSuchKey:
+            return None
+        return response["Body"].read(), response["ETag"]
+
+    def put_if(self, key: str, data: bytes, expected: str | None) -> str:
+        condition = {"IfNoneMatch": "*"} if expected is None else {"IfMatch": expected}
+        try:
+            response = self.client.put_object(
+                Bucket=self.bucket, Key=self._key(key), Body=data, **condition
+            )
+        except self.client.exceptions.ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code", "")
+            status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+            # 412: the ETag moved on; 409: a concurrent conditional write; 404: it was deleted.
+            if status in (404, 409, 412) or code in (
+                "PreconditionFailed",
+                "ConditionalRequestConflict",
+                "NoSuchKey",
+            ):
+                raise WriteConflict(
+                    f"{self.url(key)} changed since it was read ({code or status})",
+                    fix="read it again and retry",
+                ) from None
+            raise
+        return str(response["ETag"])

@@ -1,0 +1,32 @@
+"""The one botocore configuration every AWS client of stainless uses.
+
+Why one: throttling and slow answers are the same problem for S3, SageMaker and CloudWatch.
+``standard`` retries back off with jitter on throttling and transient errors (and retry a
+connection that broke mid-call); explicit timeouts make a black-holed connection fail in
+seconds instead of the SDK's 60 s default, so the caller's own retry or deadline takes over.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from stainless.core.errors import MissingExtraError
+
+MAX_ATTEMPTS = 8  # first try + 7 retries: ~20 s of exponential back-off at most
+CONNECT_TIMEOUT_S = 10
+READ_TIMEOUT_S = 60
+
+
+def client_config(**overrides: Any) -> Any:
+    """A ``botocore.config.Config`` with stainless's retry and timeout policy."""
+    try:
+        from botocore.config import Config
+    except ImportError:
+        raise MissingExtraError("boto3", "aws", "AWS access") from None
+    options: dict[str, Any] = {
+        "retries": {"max_attempts": MAX_ATTEMPTS, "mode": "standard"},
+        "connect_timeout": CONNECT_TIMEOUT_S,
+        "read_timeout": READ_TIMEOUT_S,
+    }
+    options.update(overrides)
+    return Config(**options)

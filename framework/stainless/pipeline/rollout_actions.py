@@ -1,0 +1,51 @@
+"""What a person does to a rollout from the command line, each as one library call: end it by
+hand (abort / promote) and settle it (finalize), or drive it to its end and settle it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from stainless.pipeline.project import Project
+from stainless.rollout.state import RolloutState
+
+
+@dataclass(frozen=True)
+class RolloutOutcome:
+    state: RolloutState
+    finalized: dict[str, Any] | None  # finalize's record; None when the rollout has not ended
+
+
+def abort_and_finalize(project: Project, run_id: str, reason: str) -> RolloutOutcome:
+    from stainless.pipeline.finalize import run_finalize
+    from stainless.rollout.controller import abort
+
+    state = abort(project, run_id, reason)
+    return RolloutOutcome(state, run_finalize(project, run_id))
+
+
+def promote_and_finalize(project: Project, run_id: str, reason: str) -> RolloutOutcome:
+    from stainless.pipeline.finalize import run_finalize
+    from stainless.rollout.controller import force_promote
+
+    state = force_promote(project, run_id, reason)
+    return RolloutOutcome(state, run_finalize(project, run_id))
+
+
+def run_and_finalize(
+    project: Project,
+    run_id: str,
+    traffic: bool = False,
+    rate: float = 200.0,
+    on_tick: Callable[[RolloutState], None] | None = None,
+) -> RolloutOutcome:
+    """Tick until the rollout ends, then finalize it (registry, losing variant, Slack); a
+    rollout still waiting (paused past its deadline) is left as it is."""
+    from stainless.pipeline.finalize import run_finalize
+    from stainless.rollout.driver import drive_rollout
+
+    state = drive_rollout(project, run_id, traffic=traffic, rate=rate, on_tick=on_tick)
+    if not state.done:
+        return RolloutOutcome(state, None)
+    return RolloutOutcome(state, run_finalize(project, run_id))
