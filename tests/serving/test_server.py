@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -111,6 +114,25 @@ def test_streamed_body_over_the_limit_is_413(server: Server) -> None:
     )
     assert response.status_code == 413
     assert response.headers["x-stainless-error-origin"] == "client"
+
+
+def urllib_post(url: str, body: bytes) -> tuple[int, bytes]:
+    """POST the way urllib (and many SDKs) do: the whole body first, then read the answer."""
+    request = urllib.request.Request(
+        url, data=body, headers={"content-type": "application/json"}, method="POST"
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=60) as answer:
+            return answer.status, answer.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+def test_a_50_mb_body_sent_whole_gets_413_not_a_broken_pipe(server: Server) -> None:
+    status, body = urllib_post(f"{server.url}/invocations", b"[" + b" " * 50_000_000 + b"]")
+    assert status == 413, body[:200]
+    assert b"max_body_bytes" in body
+    assert urllib_post(f"{server.url}/invocations", json.dumps(REQUEST).encode())[0] == 200
 
 
 def test_garbage_on_the_socket_does_not_kill_the_server(server: Server) -> None:

@@ -106,11 +106,11 @@ def test_bad_answers_are_rejected_with_a_clear_message(bake, answers, message, c
     [
         {"model_name": 'The "Best"'},
         {"model_name": "back\\slash"},
-        {"model_name": "{{ cookiecutter.metric }}"},
+        {"model_name": "House\nPrices"},
         {"author_name": 'Jane "JD" Doe'},
         {"description": "ends with a backslash \\"},
     ],
-    ids=["quotes", "backslash", "jinja", "author-quotes", "description-backslash"],
+    ids=["quotes", "backslash", "newline", "author-quotes", "description-backslash"],
 )
 def test_unsafe_text_answers_are_rejected_by_name(bake, answers, capfd):
     with pytest.raises(FailedHookException):

@@ -40,6 +40,8 @@ from stainless.backends.endpoints.counters import (
 )
 from stainless.backends.endpoints.state import EndpointState
 from stainless.backends.endpoints.state import Route as VariantRoute
+from stainless.serving.errors import ServingError
+from stainless.serving.requests import read_body
 from stainless.serving.upstream import UpstreamError, UpstreamPool, UpstreamTimeout
 
 log = logging.getLogger("stainless.router")
@@ -54,6 +56,9 @@ _FORWARDED = (
     "x-amzn-sagemaker-custom-attributes",
     "x-amzn-sagemaker-inference-id",
 )
+# SageMaker refuses invocation bodies over 6 MB before they reach the model; so does the router,
+# while reading (a huge body never sits whole in the router's memory).
+MAX_BODY_BYTES = 6 * 1024 * 1024
 RETENTION_S = 14 * 86400
 _PRUNE_EVERY_S = 600.0
 
@@ -228,8 +233,29 @@ def create_router_app(
             )
         return router.table.choose() or f"endpoint {router.name!r} has no variant with weight > 0"
 
+    async def bounded_body(request: Request) -> bytes | tuple[int, str]:
+        """The body, or (status, why) when there is none: too large (drained up to a bound,
+        so the client reads the 413), or a client that went away."""
+        declared = request.headers.get("content-length")
+        try:
+            length = int(declared) if declared else None
+        except ValueError:
+            return 400, "the Content-Length header is not a number"
+        try:
+            body = await read_body(request.receive, length, MAX_BODY_BYTES)
+        except ServingError:
+            return 413, (
+                f"the request body exceeds {MAX_BODY_BYTES} bytes, SageMaker's limit for "
+                "real-time invocations; send smaller batches (or use batch transform)"
+            )
+        return body if body is not None else (400, "the client went away mid-body")
+
     async def invocations(request: Request) -> Response:
-        body = await request.body()
+        body = await bounded_body(request)
+        if isinstance(body, tuple):
+            return JSONResponse(
+                {"error": body[1]}, status_code=body[0], headers={ORIGIN_HEADER: "client"}
+            )
         route = pick(request)
         if isinstance(route, str):
             status = 400 if request.headers.get(TARGET_VARIANT) else 503
@@ -249,7 +275,9 @@ def create_router_app(
                 f"Endpoint {name} not found (this is {router.name}).",
                 origin="client",
             )
-        body = await request.body()
+        body = await bounded_body(request)
+        if isinstance(body, tuple):
+            return _sagemaker_error("ValidationError", body[0], body[1], origin="client")
         route = pick(request)
         if isinstance(route, str):
             if request.headers.get(TARGET_VARIANT):

@@ -10,10 +10,15 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import time
 from collections import defaultdict
 from dataclasses import dataclass
 
 MAX_HEAD_BYTES = 64 * 1024
+# uvicorn closes a keep-alive connection after 5 s idle. A request written just as it closes
+# meets a reset; connections idle longer than this are not reused, which keeps that race rare,
+# and the retry below covers the rest.
+MAX_IDLE_S = 2.0
 
 
 class UpstreamError(Exception):
@@ -35,10 +40,14 @@ Connection = tuple[asyncio.StreamReader, asyncio.StreamWriter]
 
 
 class UpstreamPool:
-    def __init__(self, timeout_s: float, max_idle_per_host: int = 64) -> None:
+    def __init__(
+        self, timeout_s: float, max_idle_per_host: int = 64, max_idle_s: float = MAX_IDLE_S
+    ) -> None:
         self.timeout_s = timeout_s
         self.max_idle_per_host = max_idle_per_host
-        self._idle: dict[tuple[str, int], list[Connection]] = defaultdict(list)
+        self.max_idle_s = max_idle_s
+        # (connection, when it went idle); newest last
+        self._idle: dict[tuple[str, int], list[tuple[Connection, float]]] = defaultdict(list)
 
     async def post(
         self, host: str, port: int, path: str, body: bytes, headers: dict[str, str]
@@ -55,12 +64,14 @@ class UpstreamPool:
                     connection = await _connect(host, port)
                 try:
                     response, keep = await _exchange(connection, message)
-                except _ClosedBeforeAnswer:
+                except _ClosedBeforeAnswer as exc:
                     _close(connection)
                     connection = None
-                    if not reused:
-                        raise UpstreamError("the server closed the connection") from None
-                    # A kept-alive connection the server had just closed: retry on a new one.
+                    if not reused:  # a fresh connection failing is the variant's failure
+                        raise UpstreamError(f"the server closed the connection ({exc})") from None
+                    # A kept-alive connection the server had just closed (clean close, reset or
+                    # broken pipe) before any byte of an answer: the request never reached the
+                    # model, so it is safe to send again, once, on a new connection.
                     connection = await _connect(host, port)
                     response, keep = await _exchange(connection, message)
         except TimeoutError:
@@ -78,30 +89,31 @@ class UpstreamPool:
                 _close(connection)
             raise UpstreamError(f"{type(exc).__name__}: {exc}") from None
         if keep and len(self._idle[(host, port)]) < self.max_idle_per_host:
-            self._idle[(host, port)].append(connection)
+            self._idle[(host, port)].append((connection, time.monotonic()))
         else:
             _close(connection)
         return response
 
     def _take(self, host: str, port: int) -> Connection | None:
         idle = self._idle[(host, port)]
+        fresh_after = time.monotonic() - self.max_idle_s
         while idle:
-            connection = idle.pop()
+            connection, since = idle.pop()
             reader, writer = connection
-            if not reader.at_eof() and not writer.is_closing():
+            if since >= fresh_after and not reader.at_eof() and not writer.is_closing():
                 return connection
             _close(connection)
         return None
 
     async def aclose(self) -> None:
         for connections in self._idle.values():
-            for connection in connections:
+            for connection, _ in connections:
                 _close(connection)
         self._idle.clear()
 
 
 class _ClosedBeforeAnswer(Exception):
-    pass
+    """The connection ended (EOF, reset, broken pipe) before any byte of the answer."""
 
 
 async def _connect(host: str, port: int) -> Connection:
@@ -114,13 +126,19 @@ async def _connect(host: str, port: int) -> Connection:
 
 async def _exchange(connection: Connection, message: bytes) -> tuple[UpstreamResponse, bool]:
     reader, writer = connection
-    writer.write(message)
-    await writer.drain()
     try:
+        writer.write(message)
+        await writer.drain()
         head = await reader.readuntil(b"\r\n\r\n")
     except asyncio.IncompleteReadError as exc:
         if not exc.partial:
-            raise _ClosedBeforeAnswer from None
+            raise _ClosedBeforeAnswer("closed") from None
+        raise
+    except (ConnectionResetError, BrokenPipeError) as exc:
+        # The stream raises its error even over data it had buffered: "no byte read" means
+        # its buffer is empty too (asyncio keeps unread bytes in StreamReader._buffer).
+        if not getattr(reader, "_buffer", b""):
+            raise _ClosedBeforeAnswer(type(exc).__name__) from None
         raise
     lines = head.decode("latin-1").split("\r\n")
     version, status, *_ = lines[0].split(" ", 2)
