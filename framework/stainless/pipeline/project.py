@@ -47,7 +47,9 @@ class Project:
     def notifier(self) -> Notifier:
         if self.notifier_override is not None:
             return self.notifier_override
-        return open_notifier(self.config.backend("notify"), self.dir, self.config["slack"])
+        return open_notifier(
+            self.config.backend("notify"), self.dir, self.config["slack"], background=True
+        )
 
     @cached_property
     def endpoint(self) -> Endpoint:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from stainless.backends.compute import StageJob, open_compute
+from stainless.backends.notify.background import flush_notifications
 from stainless.core.errors import StageError, StainlessError
 from stainless.pipeline import markers
 from stainless.pipeline.decide import run_decide
@@ -154,6 +155,7 @@ def run_lifecycle(
                 )
             if on_stage:
                 on_stage(stage, "failed")
+            flush_notifications(project.notifier)
             return report
         report.durations[stage] = time.monotonic() - started
         if on_stage:
@@ -161,6 +163,8 @@ def run_lifecycle(
     outcome = _outcome(report)
     if outcome:
         project.notify("run_finished", f"Run {run_id} finished: {outcome}", run_id)
+    # Messages go out in the background; give them a bounded moment before the run returns.
+    flush_notifications(project.notifier)
     return report
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import itertools
 import json
 import threading
+import time
 from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -46,6 +47,7 @@ class _Failure:
     retry_after: int | None = None
     error: str | None = None
     method: str | None = None  # only calls to this method (None: any call)
+    delay_s: float = 0.0  # answer only after this long (a hanging Slack)
 
 
 @dataclass
@@ -134,6 +136,10 @@ class SlackStub:
         """``{"ok": false, "error": error}`` (webhooks: HTTP 404 with the error as text)."""
         self._queue(count, _Failure(error=error, method=method))
 
+    def hang_next(self, count: int = 1, seconds: float = 30.0, method: str | None = None) -> None:
+        """Hold the answer ``seconds`` (then answer normally), as an overloaded Slack does."""
+        self._queue(count, _Failure(delay_s=seconds, method=method))
+
     def _queue(self, count: int, failure: _Failure) -> None:
         with self._lock:
             self._failures.extend([failure] * count)
@@ -182,7 +188,7 @@ class SlackStub:
             failure = next((f for f in self._failures if f.method in (None, call.method)), None)
             if failure is not None:
                 self._failures.remove(failure)
-            call.failed = failure is not None
+            call.failed = failure is not None and not _only_slow(failure)
             self.calls.append(call)
             return failure
 
@@ -319,6 +325,9 @@ class _Handler(BaseHTTPRequestHandler):
         call = SlackCall(method, url.path, dict(self.headers.items()), params, body)
         self._call = call
         failure = self.slack._record(call)
+        if failure is not None and failure.delay_s:
+            time.sleep(failure.delay_s)
+            failure = None if failure.error is None and failure.status == 200 else failure
         if failure is not None and failure.status != 200:
             headers = {}
             if failure.retry_after is not None:
@@ -372,3 +381,7 @@ def _parse_body(content_type: str, body: bytes) -> dict[str, Any]:
     if "x-www-form-urlencoded" in content_type:
         return dict(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
     return {}
+
+
+def _only_slow(failure: _Failure) -> bool:
+    return bool(failure.delay_s) and failure.status == 200 and failure.error is None

@@ -48,6 +48,15 @@ class Notifier(Protocol):
         ...
 
 
-def open_notifier(uri: str, base: Path, settings: dict[str, Any] | None = None) -> Notifier:
+def open_notifier(
+    uri: str, base: Path, settings: dict[str, Any] | None = None, background: bool = False
+) -> Notifier:
+    """``background`` delivers remote notifications (Slack) from a queue on a worker thread,
+    so the caller never waits on them (see :mod:`stainless.backends.notify.background`)."""
     cls, parsed = resolve("notify", IMPLEMENTATIONS, uri)
-    return cls.from_uri(parsed, base, settings or {})
+    notifier: Notifier = cls.from_uri(parsed, base, settings or {})
+    if background and parsed.scheme != "console":
+        from stainless.backends.notify.background import BackgroundNotifier
+
+        return BackgroundNotifier(notifier)
+    return notifier
