@@ -43,6 +43,10 @@ def _finalize(project: Project, run_id: str, force: bool) -> dict[str, Any]:
             STAGE,
             {"outcome": "not_deployed", "reason": decision.get("reason", "")},
         )
+    if state.pending and state.pending.get("action") in ("promote", "rollback"):
+        from stainless.rollout.controller import resume_pending
+
+        state = resume_pending(project, state)  # decided before a crash: carry it out first
     if not state.done:
         raise StageError(
             f"the rollout of run {run_id} is still {state.state}",

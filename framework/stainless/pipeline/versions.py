@@ -37,7 +37,11 @@ def rollback_to(
     with endpoint_lease(project.store, project.name, f"rollback to version {version}"):
         target = registry.get(version)
         if target.status == "production":
-            raise StainlessError(f"version {version} is already production")
+            # Back to the version serving now: that means "stop the canary", if one runs.
+            aborted = _abort_rollout_in_flight(project)
+            if aborted is None:
+                raise StainlessError(f"version {version} is already production")
+            return RollbackResult(version, version, aborted)
         if target.status == "rejected" and not force:
             raise StainlessError(
                 f"version {version} was rejected by evaluation and never served",

@@ -191,6 +191,7 @@ def _tick(project: Project, run_id: str, now: float | None) -> RolloutState:
     since_start = endpoint.counters(since=state.rollout_started_at)
     last = state.ticks[-1]["at"] if state.ticks else state.step_started_at
     recent = endpoint.counters(since=last)
+    faults.point("tick:counters-read")
     state.ticks.append(
         {
             "at": now,
@@ -334,6 +335,8 @@ def _manual(
             # the rollback below only touches the variants that exist.
             state.pending = None
         state = resume_pending(project, state)
+        if state.done and state.state == next_state:
+            return state  # the same command, re-run after a crash: already carried out
         if state.done:
             raise StainlessError(f"the rollout of run {run_id} already ended ({state.state})")
         state.decisions.append(
