@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from stainless.backends.notify.background import flush_notifications
 from stainless.backends.notify.console import ConsoleNotifier
 from stainless.core import faults
 from stainless.core.errors import StainlessError
@@ -52,7 +53,9 @@ def path(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     out = tmp_path_factory.mktemp("faults")
     project_dir = Path(cookiecutter(str(template_dir()), no_input=True, output_dir=str(out)))
     config = yaml.safe_load((project_dir / "model.yaml").read_text())
-    config["rollout"]["local"].update(tick_seconds=0.5, min_bake_seconds=0.5)
+    config["rollout"]["local"].update(
+        tick_seconds=0.5, min_bake_seconds=0.5, min_requests_per_step=100
+    )
     (project_dir / "model.yaml").write_text(yaml.safe_dump(config))
     first = open_project(project_dir, alpha=300)
     assert run_lifecycle(first, "v1", in_process=True).ok
@@ -325,25 +328,29 @@ def test_rollback_during_a_canary_aborts_it_first(path: Path) -> None:
 def test_a_slack_that_rate_limits_and_hangs_costs_the_pipeline_under_2_s(
     path: Path, slack_stub, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Ten pause/resume commands (20 notifications): with a healthy Slack, then with one that
+    answers 429 (Retry-After: 20) and then hangs 30 s per call. Synchronously that would be
+    minutes; the pipeline may only spend the ~1 s flush deadline more."""
+    project, run_id = candidate(path)
+    controller.start(project, run_id)
     monkeypatch.setenv("SLACK_BOT_TOKEN", slack_stub.token)
     monkeypatch.setenv("SLACK_API_URL", slack_stub.base_url)
     monkeypatch.setenv("STAINLESS_NOTIFY", "slack://#ml-models")
 
-    def timed_run() -> float:
-        os.environ["STAINLESS_PARAMS"] = json.dumps({"alpha": 30})
-        try:
-            project = Project(load_config(path))
-        finally:
-            del os.environ["STAINLESS_PARAMS"]
+    def timed() -> float:
+        slacked = Project(load_config(path))
         started = time.monotonic()
-        report = run_lifecycle(project, f"v{next(_runs)}", in_process=True, until="decide")
-        assert report.ok, report.error
+        for _ in range(10):
+            controller.pause(slacked, run_id)
+            controller.resume(slacked, run_id)
+        flush_notifications(slacked.notifier)
         return time.monotonic() - started
 
-    healthy = timed_run()
-    assert len(slack_stub.messages) >= 4  # delivered: run_started ... decision
+    healthy = timed()
+    assert len(slack_stub.messages) == 20  # all delivered within the flush
     slack_stub.reset()
     slack_stub.rate_limit_next(2, retry_after=20)
     slack_stub.hang_next(20, seconds=30)
-    degraded = timed_run()
+    degraded = timed()
     assert degraded - healthy < 2.0, (healthy, degraded)
+    abort_and_finalize(project, run_id, "test over")

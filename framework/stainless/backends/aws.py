@@ -12,7 +12,7 @@ from typing import Any
 
 from stainless.core.errors import MissingExtraError
 
-MAX_ATTEMPTS = 8  # first try + 7 retries: ~20 s of exponential back-off at most
+TOTAL_ATTEMPTS = 8  # the first call + 7 retries (standard mode backs off up to 20 s each)
 CONNECT_TIMEOUT_S = 10
 READ_TIMEOUT_S = 60
 
@@ -24,7 +24,7 @@ def client_config(**overrides: Any) -> Any:
     except ImportError:
         raise MissingExtraError("boto3", "aws", "AWS access") from None
     options: dict[str, Any] = {
-        "retries": {"max_attempts": MAX_ATTEMPTS, "mode": "standard"},
+        "retries": {"total_max_attempts": TOTAL_ATTEMPTS, "mode": "standard"},
         "connect_timeout": CONNECT_TIMEOUT_S,
         "read_timeout": READ_TIMEOUT_S,
     }
