@@ -117,30 +117,6 @@ def test_processes_under_the_lease_never_lose_an_update(tmp_path: Path) -> None:
     assert json.loads(store.get_bytes("counter.json")) == 60
 
 
-def test_every_aws_client_shares_one_retry_and_timeout_config(monkeypatch) -> None:
-    pytest.importorskip("boto3")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    from stainless.backends.compute.sagemaker import _sagemaker_client
-    from stainless.backends.endpoints.sagemaker import SageMakerEndpoint
-    from stainless.backends.registry.sagemaker_client import sagemaker_client
-    from stainless.backends.storage.s3 import S3Store
-
-    endpoint = SageMakerEndpoint("ep", role=None, image=None, region="eu-west-1")
-    clients = [
-        S3Store("bucket", "").client,
-        sagemaker_client("eu-west-1"),
-        _sagemaker_client("eu-west-1", None),
-        endpoint.sagemaker,
-        endpoint.cloudwatch,
-    ]
-    for client in clients:
-        config = client.meta.config
-        assert config.retries == {"total_max_attempts": 8, "mode": "standard"}, client
-        assert (config.connect_timeout, config.read_timeout) == (10, 60)
-
-
 def test_pid_of_this_process_is_alive() -> None:
     now = time.time()
     assert Lease("ep", "z", socket.gethostname(), os.getpid(), "x", now, now + 5).live(now)
