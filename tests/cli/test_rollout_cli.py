@@ -32,6 +32,8 @@ def test_manual_rollout_then_rollback(tmp_path: Path):
         invoke("rollout", "promote", "-C", project, "--reason", "looks fine", "--json")
     )
     assert promoted["state"] == "promoted" and promoted["decisions"][-1]["manual"] is True
+    assert promoted["finalized"] is True  # promote finalizes; finalize again is a no-op
+    assert invoke("finalize", "r2", "-C", project).startswith("promoted")
 
     endpoint = open_project(project).endpoint
     assert [(v.name, v.weight) for v in endpoint.status().variants] == [("v2", 1.0)]

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from stainless.pipeline.project import Project
-from stainless.rollout.state import RolloutState
+from stainless.rollout.state import RolloutState, load_state
 
 
 @dataclass(frozen=True)
@@ -18,19 +18,17 @@ class RolloutOutcome:
 
 
 def abort_and_finalize(project: Project, run_id: str, reason: str) -> RolloutOutcome:
-    from stainless.pipeline.finalize import run_finalize
     from stainless.rollout.controller import abort
 
-    state = abort(project, run_id, reason)
-    return RolloutOutcome(state, run_finalize(project, run_id))
+    abort(project, run_id, reason)
+    return _finalized(project, run_id)
 
 
 def promote_and_finalize(project: Project, run_id: str, reason: str) -> RolloutOutcome:
-    from stainless.pipeline.finalize import run_finalize
     from stainless.rollout.controller import force_promote
 
-    state = force_promote(project, run_id, reason)
-    return RolloutOutcome(state, run_finalize(project, run_id))
+    force_promote(project, run_id, reason)
+    return _finalized(project, run_id)
 
 
 def run_and_finalize(
@@ -42,10 +40,18 @@ def run_and_finalize(
 ) -> RolloutOutcome:
     """Tick until the rollout ends, then finalize it (registry, losing variant, Slack); a
     rollout still waiting (paused past its deadline) is left as it is."""
-    from stainless.pipeline.finalize import run_finalize
     from stainless.rollout.driver import drive_rollout
 
     state = drive_rollout(project, run_id, traffic=traffic, rate=rate, on_tick=on_tick)
     if not state.done:
         return RolloutOutcome(state, None)
-    return RolloutOutcome(state, run_finalize(project, run_id))
+    return _finalized(project, run_id)
+
+
+def _finalized(project: Project, run_id: str) -> RolloutOutcome:
+    from stainless.pipeline.finalize import run_finalize
+
+    record = run_finalize(project, run_id)
+    state = load_state(project.store, run_id)
+    assert state is not None  # finalize ran on it
+    return RolloutOutcome(state, record)
