@@ -38,7 +38,7 @@ def package_model(artifact_dir: Path, out: Path) -> None:
         with tarfile.open(tmp, "w:gz") as tar:
             for path in sorted(artifact_dir.iterdir()):
                 tar.add(path, arcname=path.name)
-        tmp.replace(out)
+        atomic.replace_durably(tmp, out)
     finally:
         tmp.unlink(missing_ok=True)
 
