@@ -54,7 +54,7 @@ def path(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     project_dir = Path(cookiecutter(str(template_dir()), no_input=True, output_dir=str(out)))
     config = yaml.safe_load((project_dir / "model.yaml").read_text())
     config["rollout"]["local"].update(
-        tick_seconds=0.5, min_bake_seconds=0.5, min_requests_per_step=100
+        tick_seconds=0.5, min_bake_seconds=0.5, min_requests_per_step=50
     )
     (project_dir / "model.yaml").write_text(yaml.safe_dump(config))
     first = open_project(project_dir, alpha=300)

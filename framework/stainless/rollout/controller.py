@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+from contextlib import AbstractContextManager
 from typing import Any
 
 from stainless.backends.endpoints import VariantCounters, VariantSpec
@@ -18,6 +19,7 @@ from stainless.core.errors import StageError, StainlessError
 from stainless.pipeline import markers
 from stainless.pipeline.endpoint_lease import (
     EndpointBusy,
+    Lease,
     claimed_by,
     endpoint_lease,
     renew,
@@ -374,7 +376,7 @@ def _finish(
     return state
 
 
-def _lease(project: Project, purpose: str):  # type: ignore[no-untyped-def]
+def _lease(project: Project, purpose: str) -> AbstractContextManager[Lease]:
     return endpoint_lease(project.store, project.name, purpose)
 
 
@@ -403,8 +405,6 @@ def _set_weight(project: Project, state: RolloutState, weight: float) -> None:
     weights = {name: share for name, share in weights.items() if name in present}
     if weights and sum(weights.values()) > 0:
         project.endpoint.set_weights(weights)
-    elif weights and state.candidate_variant not in present:
-        return  # nothing to move: the candidate never got a variant
 
 
 def _require(project: Project, run_id: str) -> RolloutState:
