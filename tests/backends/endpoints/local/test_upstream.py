@@ -7,7 +7,7 @@ import asyncio
 import socket
 
 import pytest
-from stainless.serving.upstream import UpstreamError, UpstreamPool, UpstreamTimeout
+from stainless.backends.endpoints.local.upstream import UpstreamError, UpstreamPool, UpstreamTimeout
 
 
 async def _server(answers: list[bytes], close_after_each: bool, delay_s: float = 0.0):

@@ -14,9 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from stainless.core.errors import ConfigError, HookError
-from stainless.project.runtime import LoadedModel
-from stainless.serving.entrypoint import (
+from stainless.container.serve_entry import (
     FAILURE_LIMIT,
     OPT_ML_ENV,
     OptMl,
@@ -26,6 +24,8 @@ from stainless.serving.entrypoint import (
     workers_from_env,
     write_failure,
 )
+from stainless.core.errors import ConfigError, HookError
+from stainless.project.runtime import LoadedModel
 
 STAINLESS = [sys.executable, "-m", "stainless"]
 

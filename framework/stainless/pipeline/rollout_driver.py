@@ -11,18 +11,18 @@ import logging
 import time
 from collections.abc import Callable
 
-from stainless.pipeline.evaluate import rows_as_requests
-from stainless.pipeline.preprocess import load_split
-from stainless.pipeline.project import Project
-from stainless.rollout.controller import tick
+from stainless.pipeline.rollout_controller import tick
+from stainless.pipeline.rollout_state import RolloutState, load_state
+from stainless.pipeline.stages.evaluate import rows_as_requests
+from stainless.pipeline.stages.preprocess import load_split
 from stainless.rollout.settings import tick_seconds
-from stainless.rollout.state import RolloutState, load_state
+from stainless.workspace import Workspace
 
 log = logging.getLogger("stainless.rollout")
 
 
 def drive_rollout(
-    project: Project,
+    project: Workspace,
     run_id: str,
     traffic: bool = True,
     rate: float = 200.0,
@@ -34,7 +34,7 @@ def drive_rollout(
     interval = tick_seconds(project.config)
     requests = []
     if traffic:
-        from stainless.serving.traffic import drive
+        from stainless.pipeline.replay import drive
 
         validation = load_split(project, run_id, "validation")
         requests = rows_as_requests(validation, project.config.target)

@@ -10,7 +10,7 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
 
-from stainless.rollout.state import RolloutState  # noqa: E402
+from stainless.pipeline.rollout_state import RolloutState  # noqa: E402
 
 
 def timeline_png(state: RolloutState) -> bytes:

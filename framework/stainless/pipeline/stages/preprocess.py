@@ -3,61 +3,76 @@
 from __future__ import annotations
 
 import io
-import logging
 import time
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 
 from stainless.core.errors import HookError
-from stainless.pipeline import markers
-from stainless.pipeline.layout import dataset_key
 from stainless.pipeline.lineage import frame_fingerprint
-from stainless.pipeline.project import Project
+from stainless.pipeline.stages.base import Stage, StageResult
 from stainless.project.context import Context
 from stainless.project.datasets import Datasets
 from stainless.project.hooks import load_hook
+from stainless.workspace import Workspace
+from stainless.workspace.layout import dataset_key
 
-log = logging.getLogger("stainless.pipeline")
 STAGE = "preprocess"
 
 
-def run_preprocess(project: Project, run_id: str, force: bool = False) -> dict[str, Any]:
-    if not force and (done := markers.completed(project.store, run_id, STAGE)):
-        log.info("preprocess already done for run %s; skipping", run_id)
-        return done
-    config = project.config
-    hook_file = config.hook_path("preprocess")
-    preprocess = load_hook("preprocess", hook_file)
-    work = project.work_dir / run_id / STAGE
-    source = project.open_data()
-    started = time.monotonic()
-    try:
-        ctx = Context(config, run_id, STAGE, work, data=source)
-        datasets = preprocess(ctx)
-    finally:
-        source.close()
-    check_datasets(datasets, config.target, hook_file.name)
-    splits: dict[str, dict[str, Any]] = {}
-    for split, frame in datasets.items():
-        buffer = io.BytesIO()
-        frame.to_parquet(buffer, index=False)
-        project.store.put_bytes(dataset_key(run_id, split), buffer.getvalue())
-        splits[split] = {"rows": len(frame), "fingerprint": frame_fingerprint(frame)}
-    fingerprint = "-".join(splits[name]["fingerprint"] for name in sorted(splits))
-    total = sum(s["rows"] for s in splits.values())
-    return markers.mark_completed(
-        project.store,
-        run_id,
-        STAGE,
-        {
-            "splits": splits,
-            "data_fingerprint": fingerprint,
-            "validation_fraction": splits["validation"]["rows"] / total if total else 0.0,
-            "duration_s": round(time.monotonic() - started, 3),
-            "metrics": ctx.metrics,
-        },
-    )
+@dataclass(frozen=True)
+class SplitSummary:
+    rows: int
+    fingerprint: str
+
+
+@dataclass(frozen=True)
+class PreprocessResult(StageResult):
+    splits: dict[str, SplitSummary]
+    data_fingerprint: str
+    validation_fraction: float
+    duration_s: float
+    metrics: dict[str, Any] = field(default_factory=dict)
+
+    def summary(self, metric: str) -> str:
+        return ", ".join(f"{name}: {split.rows} rows" for name, split in self.splits.items())
+
+
+class Preprocess(Stage[PreprocessResult]):
+    """Stage 1: call the data scientist's ``preprocess(ctx)``; store the splits as Parquet."""
+
+    name = STAGE
+    result_type = PreprocessResult
+
+    def _run(self, workspace: Workspace, run_id: str, previous: None) -> PreprocessResult:
+        config = workspace.config
+        hook_file = config.hook_path("preprocess")
+        preprocess = load_hook("preprocess", hook_file)
+        work = workspace.work_dir / run_id / STAGE
+        source = workspace.open_data()
+        started = time.monotonic()
+        try:
+            ctx = Context(config, run_id, STAGE, work, data=source)
+            datasets = preprocess(ctx)
+        finally:
+            source.close()
+        check_datasets(datasets, config.target, hook_file.name)
+        splits: dict[str, SplitSummary] = {}
+        for split, frame in datasets.items():
+            buffer = io.BytesIO()
+            frame.to_parquet(buffer, index=False)
+            workspace.store.put_bytes(dataset_key(run_id, split), buffer.getvalue())
+            splits[split] = SplitSummary(len(frame), frame_fingerprint(frame))
+        fingerprint = "-".join(splits[name].fingerprint for name in sorted(splits))
+        total = sum(s.rows for s in splits.values())
+        return PreprocessResult(
+            splits=splits,
+            data_fingerprint=fingerprint,
+            validation_fraction=splits["validation"].rows / total if total else 0.0,
+            duration_s=round(time.monotonic() - started, 3),
+            metrics=ctx.metrics,
+        )
 
 
 def check_datasets(datasets: Any, target: str, hook_file: str) -> None:
@@ -99,11 +114,11 @@ def check_datasets(datasets: Any, target: str, hook_file: str) -> None:
             raise HookError(f"Datasets.{split} has duplicate column names", file=hook_file)
 
 
-def load_split(project: Project, run_id: str, split: str) -> pd.DataFrame:
+def load_split(project: Workspace, run_id: str, split: str) -> pd.DataFrame:
     return pd.read_parquet(io.BytesIO(project.store.get_bytes(dataset_key(run_id, split))))
 
 
-def load_datasets(project: Project, run_id: str) -> Datasets:
+def load_datasets(project: Workspace, run_id: str) -> Datasets:
     test_key = dataset_key(run_id, "test")
     return Datasets(
         train=load_split(project, run_id, "train"),

@@ -1,7 +1,8 @@
 """Replay requests against an endpoint at a fixed rate, bounded in count and time.
 
 For demos and tests: the rollout demo calls :func:`drive` in-process to give the canary
-controller live traffic; ``stainless traffic`` wraps it. A fraction of requests can be made
+controller live traffic; ``stainless traffic`` calls :func:`replay_run` (a run's split as
+requests). A fraction of requests can be made
 invalid on purpose, to show that client errors are not blamed on the model.
 """
 
@@ -17,7 +18,10 @@ from typing import Any
 
 import httpx
 
-from stainless.backends.endpoints.counters import MODEL_ERROR, Tally, classify
+from stainless.backends.endpoints.local.counters import MODEL_ERROR, Tally, classify
+from stainless.core.errors import StageError, StainlessError
+from stainless.workspace import Workspace
+from stainless.workspace.layout import dataset_key, latest_run_having
 
 ORIGIN_HEADER = "x-stainless-error-origin"
 INVOKED_VARIANT = "x-amzn-invoked-production-variant"
@@ -133,3 +137,77 @@ def _original_status(answer: httpx.Response) -> int:
         except (ValueError, KeyError, TypeError):
             return 500
     return answer.status_code
+
+
+@dataclass
+class Replay:
+    """What :func:`replay_run` sent: which run's rows, to which endpoint, and the tallies."""
+
+    endpoint: str
+    run_id: str
+    split: str
+    summary: TrafficSummary
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "endpoint": self.endpoint,
+            "run_id": self.run_id,
+            "split": self.split,
+            **self.summary.to_dict(),
+        }
+
+
+def latest_run_with(workspace: Workspace, split: str) -> str:
+    """The newest run whose ``split`` dataset is in the store."""
+    found = latest_run_having(workspace.store, lambda run_id: dataset_key(run_id, split))
+    if found is None:
+        raise StageError(
+            f"no run of {workspace.name} has a {split} split in the store",
+            fix="run `stainless run` (or `stainless preprocess`) first",
+        )
+    return found
+
+
+def replay_run(
+    workspace: Workspace,
+    *,
+    endpoint_name: str | None = None,
+    split: str = "validation",
+    run_id: str | None = None,
+    rate: float = 20.0,
+    duration: float = 10.0,
+    max_requests: int | None = None,
+    invalid_fraction: float = 0.0,
+    target_variant: str | None = None,
+    seed: int | None = None,
+) -> Replay:
+    """Send a run's ``split`` rows (default: the newest run's) as requests to the endpoint."""
+    from stainless.pipeline.stages.evaluate import rows_as_requests
+    from stainless.pipeline.stages.preprocess import load_split
+
+    run_id = run_id or latest_run_with(workspace, split)
+    if not workspace.store.exists(dataset_key(run_id, split)):
+        raise StageError(
+            f"run {run_id} has no {split} split in the store",
+            fix="pick another run with --run-id (see the store's runs/ folder)",
+        )
+    requests = rows_as_requests(load_split(workspace, run_id, split), workspace.config.target)
+    target = workspace.endpoint_named(endpoint_name)
+    name = endpoint_name or workspace.name
+    if not target.status().running:
+        raise StainlessError(
+            f"endpoint {name} is not running",
+            fix=f"start it with `stainless endpoint up -C {workspace.dir}`",
+        )
+    summary = drive(
+        target.url,
+        requests,
+        rate,
+        duration,
+        max_requests=max_requests,
+        invalid_fraction=invalid_fraction,
+        endpoint_name=name,
+        target_variant=target_variant,
+        seed=seed,
+    )
+    return Replay(name, run_id, split, summary)

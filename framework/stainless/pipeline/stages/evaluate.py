@@ -7,18 +7,18 @@ import io
 import json
 import logging
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
 from stainless.backends.registry import ModelVersion
 from stainless.core.errors import HookError, SchemaError, StageError
-from stainless.pipeline import diagnostics, markers
-from stainless.pipeline.layout import evaluation_key, figure_key, model_key, predictions_key
+from stainless.pipeline import diagnostics
 from stainless.pipeline.metrics import SCORE_METRICS, compute_metric
-from stainless.pipeline.packaging import fetch_model
-from stainless.pipeline.preprocess import load_split
-from stainless.pipeline.project import Project
+from stainless.pipeline.stages.base import Stage, StageResult
+from stainless.pipeline.stages.preprocess import load_split
+from stainless.pipeline.stages.train import Train, TrainResult
 from stainless.project.runtime import (
     LoadedModel,
     ModelFailure,
@@ -26,6 +26,9 @@ from stainless.project.runtime import (
     RequestInvalid,
     ResponseInvalid,
 )
+from stainless.workspace import Workspace
+from stainless.workspace.layout import evaluation_key, figure_key, model_key, predictions_key
+from stainless.workspace.packaging import fetch_model
 
 log = logging.getLogger("stainless.pipeline")
 STAGE = "evaluate"
@@ -37,7 +40,7 @@ def rows_as_requests(frame: pd.DataFrame, target: str) -> list[dict[str, Any]]:
     return json.loads(features.to_json(orient="records", date_format="iso"))
 
 
-def load_version(project: Project, run_id: str, label: str) -> LoadedModel:
+def load_version(project: Workspace, run_id: str, label: str) -> LoadedModel:
     """Load a run's packaged model through the serving path."""
     models = project.work_dir / "models"
     model_dir = fetch_model(project.store, model_key(run_id), models, f"{run_id}.{label}")
@@ -91,87 +94,108 @@ def _score_value(value: Any) -> Any:
     return float(value)
 
 
-def run_evaluate(project: Project, run_id: str, force: bool = False) -> dict[str, Any]:
-    if not force and (done := markers.completed(project.store, run_id, STAGE)):
-        log.info("evaluate already done for run %s; skipping", run_id)
-        return done
-    trained = markers.completed(project.store, run_id, "train")
-    if trained is None:
-        raise StageError(
-            f"run {run_id} has no trained model",
-            fix=f"run `stainless train --run-id {run_id}` first",
-        )
-    config = project.config
-    validation = load_split(project, run_id, "validation")
-    requests = rows_as_requests(validation, config.target)
-    truth = validation[config.target].tolist()
-    fields = (config["response_field"], config["score_field"])
-    needs_score = config.metric in SCORE_METRICS
+@dataclass(frozen=True)
+class ScoredVersion:
+    """A version's metric on this run's validation rows (``value`` None: it could not score
+    them, and ``error`` says why)."""
 
-    candidate = load_version(project, run_id, "candidate")
-    try:
-        cand_pred, cand_score, cand_latency = score(candidate, requests, fields, needs_score)
-    except PredictionError as exc:
-        raise _explain(exc, candidate, config["hooks"]["schemas"]) from exc
-    cand_value = compute_metric(config.metric, truth, cand_pred, cand_score)
-    result: dict[str, Any] = {
-        "metric": config.metric,
-        "direction": config.direction,
-        "rows": len(requests),
-        "candidate": {
-            "version": trained["version"],
-            "value": cand_value,
-            "latency_us": round(cand_latency, 1),
-        },
-        "production": None,
-    }
-    table = pd.DataFrame({"y_true": truth, "candidate_pred": cand_pred})
-    if cand_score is not None:
-        table["candidate_score"] = list(cand_score)
+    version: int
+    value: float | None
+    latency_us: float | None = None
+    error: str | None = None
 
-    production = project.registry.production()
-    if production is not None and production.run_id != run_id:
-        result["production"] = _score_production(
-            project, production, requests, truth, fields, needs_score, table
+
+@dataclass(frozen=True)
+class EvaluateResult(StageResult):
+    metric: str
+    direction: str
+    rows: int
+    candidate: ScoredVersion
+    production: ScoredVersion | None = None
+
+    def summary(self, metric: str) -> str:
+        text = f"candidate {metric} = {self.candidate.value:.4g}"
+        prod = self.production
+        if prod is not None and prod.value is not None:
+            text += f", production v{prod.version} = {prod.value:.4g}"
+        return text
+
+
+class Evaluate(Stage[EvaluateResult]):
+    name = STAGE
+    result_type = EvaluateResult
+    requires = Train
+    missing = "has no trained model"
+
+    def _run(self, workspace: Workspace, run_id: str, previous: TrainResult) -> EvaluateResult:
+        config = workspace.config
+        validation = load_split(workspace, run_id, "validation")
+        requests = rows_as_requests(validation, config.target)
+        truth = validation[config.target].tolist()
+        fields = (config["response_field"], config["score_field"])
+        needs_score = config.metric in SCORE_METRICS
+
+        candidate = load_version(workspace, run_id, "candidate")
+        try:
+            cand_pred, cand_score, cand_latency = score(candidate, requests, fields, needs_score)
+        except PredictionError as exc:
+            raise _explain(exc, candidate, config["hooks"]["schemas"]) from exc
+        cand_value = compute_metric(config.metric, truth, cand_pred, cand_score)
+        table = pd.DataFrame({"y_true": truth, "candidate_pred": cand_pred})
+        if cand_score is not None:
+            table["candidate_score"] = list(cand_score)
+        production = workspace.registry.production()
+        scored_production = None
+        if production is not None and production.run_id != run_id:
+            scored_production = _score_production(
+                workspace, production, requests, truth, fields, needs_score, table
+            )
+        result = EvaluateResult(
+            metric=config.metric,
+            direction=config.direction,
+            rows=len(requests),
+            candidate=ScoredVersion(previous.version, cand_value, round(cand_latency, 1)),
+            production=scored_production,
         )
-    buffer = io.BytesIO()
-    table.to_parquet(buffer, index=False)
-    project.store.put_bytes(predictions_key(run_id), buffer.getvalue())
-    project.store.put_bytes(evaluation_key(run_id), json.dumps(result, indent=2).encode())
-    figure = diagnostics.evaluation_figure(config, table, result)
-    figures = []
-    if figure is not None:
-        path = project.work_dir / run_id / STAGE / "evaluation.png"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(figure)
-        project.store.put_file(figure_key(run_id, "evaluation.png"), path)
-        figures.append(path)
-    project.registry.update_metrics(
-        trained["version"], {config.metric: cand_value, "validation_rows": len(requests)}
-    )
-    prod = result["production"]
-    fields_out: dict[str, Any] = {f"candidate {config.metric}": cand_value}
-    if prod and prod.get("value") is not None:
-        fields_out[f"production {config.metric} (v{prod['version']})"] = prod["value"]
-    project.notify(
-        "evaluation",
-        f"Version {trained['version']} evaluated",
-        run_id,
-        fields=fields_out,
-        figures=figures,
-    )
-    return markers.mark_completed(project.store, run_id, STAGE, result)
+        buffer = io.BytesIO()
+        table.to_parquet(buffer, index=False)
+        workspace.store.put_bytes(predictions_key(run_id), buffer.getvalue())
+        record = result.to_record()
+        workspace.store.put_bytes(evaluation_key(run_id), json.dumps(record, indent=2).encode())
+        figure = diagnostics.evaluation_figure(config, table, result)
+        figures = []
+        if figure is not None:
+            path = workspace.work_dir / run_id / STAGE / "evaluation.png"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(figure)
+            workspace.store.put_file(figure_key(run_id, "evaluation.png"), path)
+            figures.append(path)
+        workspace.registry.update_metrics(
+            previous.version, {config.metric: cand_value, "validation_rows": len(requests)}
+        )
+        fields_out: dict[str, Any] = {f"candidate {config.metric}": cand_value}
+        if scored_production is not None and scored_production.value is not None:
+            label = f"production {config.metric} (v{scored_production.version})"
+            fields_out[label] = scored_production.value
+        workspace.notify(
+            "evaluation",
+            f"Version {previous.version} evaluated",
+            run_id,
+            fields=fields_out,
+            figures=figures,
+        )
+        return result
 
 
 def _score_production(
-    project: Project,
+    project: Workspace,
     production: ModelVersion,
     requests: list[dict[str, Any]],
     truth: list[Any],
     fields: tuple[str, str],
     needs_score: bool,
     table: pd.DataFrame,
-) -> dict[str, Any]:
+) -> ScoredVersion:
     try:
         model = load_version(project, production.run_id, "production")
         pred, scores, latency = score(model, requests, fields, needs_score)
@@ -179,12 +203,12 @@ def _score_production(
         # Production cannot score the new data (e.g. the request schema changed). That is a
         # fact for the decision, not a crash: decide refuses to promote automatically.
         log.warning("production version %s could not be scored: %s", production.version, exc)
-        return {"version": production.version, "value": None, "error": str(exc)[:500]}
+        return ScoredVersion(production.version, None, error=str(exc)[:500])
     table["production_pred"] = pred
     if scores is not None:
         table["production_score"] = list(scores)
     value = compute_metric(project.config.metric, truth, pred, scores)
-    return {"version": production.version, "value": value, "latency_us": round(latency, 1)}
+    return ScoredVersion(production.version, value, round(latency, 1))
 
 
 def _explain(exc: PredictionError, model: LoadedModel, schemas_file: str) -> Exception:

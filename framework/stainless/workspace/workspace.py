@@ -1,4 +1,7 @@
-"""A model project opened for a run: its config and the backends that config points at."""
+"""A model project opened for work: its config and the backends that config points at.
+
+The foundation every orchestrator stands on (the runner, the Airflow tasks, the container entry
+points, the shared test suite): it resolves each backend URI of model.yaml once, lazily."""
 
 from __future__ import annotations
 
@@ -18,7 +21,7 @@ log = logging.getLogger("stainless")
 
 
 @dataclass
-class Project:
+class Workspace:
     config: ModelConfig
     notifier_override: Notifier | None = field(default=None, repr=False)
 
@@ -53,6 +56,12 @@ class Project:
     def endpoint(self) -> Endpoint:
         return open_endpoint(self.config.backend("endpoint"), self.dir, self.name)
 
+    def endpoint_named(self, name: str | None) -> Endpoint:
+        """The model's endpoint, or another endpoint of the same kind by name."""
+        if name is None or name == self.name:
+            return self.endpoint
+        return open_endpoint(self.config.backend("endpoint"), self.dir, name)
+
     def open_data(self) -> DataSource:
         return open_source(self.config.backend("data"), self.dir)
 
@@ -64,5 +73,5 @@ class Project:
             log.exception("notifier failed for %s", kind)
 
 
-def open_project(project_dir: str | Path = ".", env: str | None = None) -> Project:
-    return Project(load_config(project_dir, env=env))
+def open_workspace(project_dir: str | Path = ".", env: str | None = None) -> Workspace:
+    return Workspace(load_config(project_dir, env=env))

@@ -2,8 +2,9 @@
 
 Control plane (this module, called by the CLI or the rollout controller): starts and stops the
 detached processes and writes the routing table to ``<root>/<name>/state.db``. Data plane (the
-router, ``stainless.serving.router``, in its own process): reads that table and the weights in it,
-forwards each request to one variant, and writes the traffic counters back.
+router, :mod:`stainless.backends.endpoints.local.router`, in its own process): reads that table
+and the weights in it, forwards each request to one variant, and writes the traffic counters
+back. Both kinds of server start through module entry points, never through the CLI.
 """
 
 from __future__ import annotations
@@ -19,9 +20,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from stainless.backends.endpoints import EndpointStatus, VariantCounters, VariantInfo, VariantSpec
-from stainless.backends.endpoints import processes as procs
-from stainless.backends.endpoints.counters import CounterStore
-from stainless.backends.endpoints.state import STATE_FILE, EndpointState, VariantRecord
+from stainless.backends.endpoints.local import processes as procs
+from stainless.backends.endpoints.local.counters import CounterStore
+from stainless.backends.endpoints.local.state import STATE_FILE, EndpointState, VariantRecord
 from stainless.core.errors import BackendError
 from stainless.core.uris import Uri, parse_uri
 
@@ -32,12 +33,12 @@ _SPAWN_ATTEMPTS = 3  # a free port can be taken between choosing it and the serv
 
 
 def model_server_command(project_dir: Path, model_dir: Path, version: int, port: int) -> list[str]:
-    # -C: the server reads the project's `serving:` settings and captures data to its store.
+    # The serving layer's module entry point. -C: the server reads the project's `serving:`
+    # settings and captures data to its store.
     return [
         sys.executable,
         "-m",
-        "stainless",
-        "serve",
+        "stainless.serving",
         "-C",
         str(project_dir),
         "--artifacts",
@@ -55,9 +56,7 @@ def router_command(state_db: Path, port: int) -> list[str]:
     return [
         sys.executable,
         "-m",
-        "stainless",
-        "endpoint",
-        "router",
+        "stainless.backends.endpoints.local.router",
         "--state",
         str(state_db),
         "--port",

@@ -14,37 +14,19 @@ from typing import Any
 
 from stainless.backends.endpoints import VariantCounters, VariantSpec
 from stainless.core.errors import StageError, StainlessError
-from stainless.pipeline import markers
-from stainless.pipeline.layout import model_key
-from stainless.pipeline.packaging import fetch_model
-from stainless.pipeline.project import Project
+from stainless.pipeline.rollout_state import RolloutState, load_state, save_state
+from stainless.pipeline.stages.decide import Decide
 from stainless.rollout.decision import StepObservations, Tick, VariantCounts, decide
 from stainless.rollout.policy import RolloutPolicy
 from stainless.rollout.settings import rollout_policy
-from stainless.rollout.state import RolloutState, load_state, save_state
+from stainless.workspace import Workspace
+from stainless.workspace.variants import variant_name, variant_spec
 
 log = logging.getLogger("stainless.rollout")
 
 
-def variant_name(version: int) -> str:
-    return f"v{version}"
-
-
-def variant_spec(project: Project, run_id: str, version: int, weight: float) -> VariantSpec:
-    """A servable copy of a run's model that outlives the run's scratch space."""
-    deployed = project.dir / ".stainless" / "deployed"
-    model_dir = fetch_model(project.store, model_key(run_id), deployed, run_id)
-    return VariantSpec(
-        variant_name(version),
-        version,
-        model_dir,
-        weight,
-        model_data=project.store.url(model_key(run_id)),
-    )
-
-
 def start(
-    project: Project,
+    project: Workspace,
     run_id: str,
     skip_canary: bool = False,
     now: float | None = None,
@@ -55,8 +37,8 @@ def start(
     existing = load_state(project.store, run_id)
     if existing is not None:
         return resume_pending(project, existing)
-    decision = markers.completed(project.store, run_id, "decide")
-    if decision is None or (decision.get("action") != "promote" and not override):
+    decision = Decide.completed(project, run_id)
+    if decision is None or (not decision.approved and not override):
         raise StageError(
             f"run {run_id} was not approved for deployment",
             fix="only a version that decide promoted is rolled out",
@@ -126,7 +108,7 @@ def start(
     return state
 
 
-def tick(project: Project, run_id: str, now: float | None = None) -> RolloutState:
+def tick(project: Workspace, run_id: str, now: float | None = None) -> RolloutState:
     """One look at the traffic: advance, roll back, or wait. Safe to call at any time."""
     state = _require(project, run_id)
     state = resume_pending(project, state)
@@ -190,7 +172,7 @@ def tick(project: Project, run_id: str, now: float | None = None) -> RolloutStat
     return resume_pending(project, state)
 
 
-def resume_pending(project: Project, state: RolloutState) -> RolloutState:
+def resume_pending(project: Workspace, state: RolloutState) -> RolloutState:
     """Carry out a decided action whose effects may not have happened (crash in between)."""
     pending = state.pending
     if not pending:
@@ -213,7 +195,7 @@ def resume_pending(project: Project, state: RolloutState) -> RolloutState:
     return _finish(project, state, pending["state"], pending["weight"], pending["reason"])
 
 
-def pause(project: Project, run_id: str, who: str = "user") -> RolloutState:
+def pause(project: Workspace, run_id: str, who: str = "user") -> RolloutState:
     state = _require(project, run_id)
     if state.state == "canary":
         state.state, state.paused_by, state.reason = "paused", who, f"paused by {who}"
@@ -227,7 +209,7 @@ def pause(project: Project, run_id: str, who: str = "user") -> RolloutState:
     return state
 
 
-def resume(project: Project, run_id: str) -> RolloutState:
+def resume(project: Workspace, run_id: str) -> RolloutState:
     state = _require(project, run_id)
     if state.state == "paused":
         state.state, state.paused_by, state.reason = "canary", None, ""
@@ -238,16 +220,18 @@ def resume(project: Project, run_id: str) -> RolloutState:
     return state
 
 
-def abort(project: Project, run_id: str, reason: str = "aborted by a person") -> RolloutState:
+def abort(project: Workspace, run_id: str, reason: str = "aborted by a person") -> RolloutState:
     return _manual(project, run_id, "rollback", "rolled_back", 0.0, reason)
 
 
-def force_promote(project: Project, run_id: str, reason: str = "promoted manually") -> RolloutState:
+def force_promote(
+    project: Workspace, run_id: str, reason: str = "promoted manually"
+) -> RolloutState:
     return _manual(project, run_id, "promote", "promoted", 100.0, reason)
 
 
 def _manual(
-    project: Project, run_id: str, action: str, next_state: str, weight: float, reason: str
+    project: Workspace, run_id: str, action: str, next_state: str, weight: float, reason: str
 ) -> RolloutState:
     state = resume_pending(project, _require(project, run_id))
     if state.done:
@@ -267,7 +251,7 @@ def _manual(
 
 
 def _finish(
-    project: Project, state: RolloutState, final: str, weight: float, reason: str
+    project: Workspace, state: RolloutState, final: str, weight: float, reason: str
 ) -> RolloutState:
     state.state, state.weight, state.reason = final, weight, reason
     save_state(project.store, state)
@@ -291,21 +275,21 @@ def _finish(
     return state
 
 
-def _remove_quietly(project: Project, variant: str) -> None:
+def _remove_quietly(project: Workspace, variant: str) -> None:
     try:
         project.endpoint.remove_variant(variant)
     except StainlessError as exc:
         log.warning("could not remove variant %s: %s", variant, exc)
 
 
-def _set_weight(project: Project, state: RolloutState, weight: float) -> None:
+def _set_weight(project: Workspace, state: RolloutState, weight: float) -> None:
     weights = {state.candidate_variant: weight / 100}
     if state.production_variant:
         weights[state.production_variant] = 1 - weight / 100
     project.endpoint.set_weights(weights)
 
 
-def _require(project: Project, run_id: str) -> RolloutState:
+def _require(project: Workspace, run_id: str) -> RolloutState:
     state = load_state(project.store, run_id)
     if state is None:
         raise StageError(
@@ -370,7 +354,7 @@ def _fields(state: RolloutState, evidence: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in fields.items() if v is not None}
 
 
-def serve_only(project: Project, version: int) -> None:
+def serve_only(project: Workspace, version: int) -> None:
     """Make the endpoint serve one version with all traffic (manual rollback). Starts the
     endpoint when it is down; any other variant is drained, then removed."""
     record = project.registry.get(version)

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from stainless.backends.storage import ArtifactStore
-from stainless.pipeline.layout import stage_marker_key
+from stainless.workspace.layout import stage_marker_key
 
 
 def completed(store: ArtifactStore, run_id: str, stage: str) -> dict[str, Any] | None:

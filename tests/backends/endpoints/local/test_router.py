@@ -15,11 +15,11 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
-from stainless.backends.endpoints.counters import CounterStore
-from stainless.backends.endpoints.state import EndpointState, Route, VariantRecord
+from stainless.backends.endpoints.local.counters import CounterStore
+from stainless.backends.endpoints.local.router import RoutingTable, create_router_app
+from stainless.backends.endpoints.local.state import EndpointState, Route, VariantRecord
 from stainless.project.runtime import LoadedModel
 from stainless.serving.app import create_app
-from stainless.serving.router import RoutingTable, create_router_app
 from support.toy_model import INVALID, MODEL_FAILS, OK, RESPONSE_INVALID, SLOW, make_toy_model
 
 NAME = "toy"

@@ -3,11 +3,11 @@
 The pipeline's train stage reads its splits from the artifact store and registers a version; a
 SageMaker training job instead gets the Parquet splits (written by our preprocess stage) as
 channels and leaves the model in ``/opt/ml/model`` for SageMaker to upload. Both go through
-``stainless.pipeline.training.train_model`` (same hook, checks, lineage and bundle), so the
+``stainless.pipeline.stages.train.train_model`` (same hook, checks, lineage and bundle), so the
 directory is exactly an extracted ``model.tar.gz``.
 
-It lives in the CLI layer because it composes the pipeline with the serving layer's
-``stainless.serving.entrypoint`` (siblings that may not import each other).
+It sits in the container package, above the pipeline, beside the ``serve`` entry point
+(:mod:`stainless.container.serve_entry`) whose ``/opt/ml`` layout it shares.
 """
 
 from __future__ import annotations
@@ -19,14 +19,14 @@ from pathlib import Path
 
 import pandas as pd
 
+from stainless.container.serve_entry import OptMl, read_hyperparameters
 from stainless.core.errors import StageError
 from stainless.core.ids import new_run_id, sanitize_run_id
 from stainless.pipeline import lineage
-from stainless.pipeline.preprocess import check_datasets
-from stainless.pipeline.training import train_model
+from stainless.pipeline.stages.preprocess import check_datasets
+from stainless.pipeline.stages.train import train_model
 from stainless.project.config import load_config
 from stainless.project.datasets import SPLITS, Datasets
-from stainless.serving.entrypoint import OptMl, read_hyperparameters
 
 log = logging.getLogger("stainless.pipeline")
 STAGE = "train"

@@ -32,15 +32,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from stainless.backends.endpoints.counters import (
+from stainless.backends.endpoints.local.counters import (
     MODEL_ERROR,
     CounterBuffer,
     CounterStore,
     classify,
 )
-from stainless.backends.endpoints.state import EndpointState
-from stainless.backends.endpoints.state import Route as VariantRoute
-from stainless.serving.upstream import UpstreamError, UpstreamPool, UpstreamTimeout
+from stainless.backends.endpoints.local.state import EndpointState
+from stainless.backends.endpoints.local.state import Route as VariantRoute
+from stainless.backends.endpoints.local.upstream import UpstreamError, UpstreamPool, UpstreamTimeout
 
 log = logging.getLogger("stainless.router")
 
@@ -310,3 +310,19 @@ def run_router(state_db: Path, host: str, port: int) -> None:
         access_log=False,
         timeout_graceful_shutdown=10,
     )
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m stainless.backends.endpoints.local.router``: what the endpoint starts."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m stainless.backends.endpoints.local.router")
+    parser.add_argument("--state", type=Path, required=True, help="the endpoint's state database")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, required=True)
+    args = parser.parse_args(argv)
+    run_router(args.state, args.host, args.port)
+
+
+if __name__ == "__main__":
+    main()

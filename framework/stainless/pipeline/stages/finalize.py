@@ -4,32 +4,44 @@ the team (an alert, with the evidence, when the candidate was rolled back)."""
 from __future__ import annotations
 
 import logging
-from typing import Any
+from dataclasses import dataclass
 
 from stainless.core.errors import StageError
-from stainless.pipeline import markers
-from stainless.pipeline.layout import figure_key
-from stainless.pipeline.project import Project
+from stainless.pipeline.stages.base import Stage, StageResult
+from stainless.pipeline.stages.decide import Decide
+from stainless.workspace import Workspace
+from stainless.workspace.layout import figure_key
 
 log = logging.getLogger("stainless.pipeline")
 STAGE = "finalize"
 
 
-def run_finalize(project: Project, run_id: str, force: bool = False) -> dict[str, Any]:
-    if not force and (done := markers.completed(project.store, run_id, STAGE)):
-        return done
-    from stainless.rollout.state import load_state, save_state
-    from stainless.rollout.timeline import timeline_png
+@dataclass(frozen=True)
+class FinalizeResult(StageResult):
+    outcome: str  # promoted | rolled_back | not_deployed
+    reason: str = ""
+    version: int | None = None
+
+    def summary(self, metric: str) -> str:
+        return f"{self.outcome}: {self.reason}"
+
+
+class Finalize(Stage[FinalizeResult]):
+    name = STAGE
+    result_type = FinalizeResult
+
+    def _run(self, workspace: Workspace, run_id: str, previous: None) -> FinalizeResult:
+        return settle(workspace, run_id)
+
+
+def settle(project: Workspace, run_id: str) -> FinalizeResult:
+    from stainless.pipeline.rollout_state import load_state, save_state
+    from stainless.pipeline.rollout_timeline import timeline_png
 
     state = load_state(project.store, run_id)
     if state is None:
-        decision = markers.completed(project.store, run_id, "decide") or {}
-        return markers.mark_completed(
-            project.store,
-            run_id,
-            STAGE,
-            {"outcome": "not_deployed", "reason": decision.get("reason", "")},
-        )
+        decision = Decide.completed(project, run_id)
+        return FinalizeResult("not_deployed", decision.reason if decision else "")
     if not state.done:
         raise StageError(
             f"the rollout of run {run_id} is still {state.state}",
@@ -82,9 +94,4 @@ def run_finalize(project: Project, run_id: str, force: bool = False) -> dict[str
     )
     state.finalized = True
     save_state(project.store, state)
-    return markers.mark_completed(
-        project.store,
-        run_id,
-        STAGE,
-        {"outcome": outcome, "reason": state.reason, "version": state.candidate_version},
-    )
+    return FinalizeResult(outcome, state.reason, state.candidate_version)

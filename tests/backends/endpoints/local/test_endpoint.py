@@ -16,10 +16,10 @@ import httpx
 import pytest
 from botocore.config import Config
 from stainless.backends.endpoints import VariantCounters, VariantSpec, open_endpoint
-from stainless.backends.endpoints.local import LocalEndpoint
-from stainless.backends.endpoints.processes import is_alive
+from stainless.backends.endpoints.local.endpoint import LocalEndpoint
+from stainless.backends.endpoints.local.processes import is_alive
 from stainless.core.errors import BackendError
-from stainless.serving.traffic import drive
+from stainless.pipeline.replay import drive
 from support.toy_model import INVALID, MODEL_FAILS, OK, RESPONSE_INVALID, make_toy_model
 
 pytestmark = pytest.mark.integration

@@ -6,7 +6,7 @@ import random
 from pathlib import Path
 
 import pytest
-from stainless.backends.endpoints.counters import (
+from stainless.backends.endpoints.local.counters import (
     CLIENT_ERROR,
     MODEL_ERROR,
     OK,
@@ -15,7 +15,7 @@ from stainless.backends.endpoints.counters import (
     Tally,
     classify,
 )
-from stainless.backends.endpoints.state import EndpointState, VariantRecord
+from stainless.backends.endpoints.local.state import EndpointState, VariantRecord
 
 
 @pytest.mark.parametrize(

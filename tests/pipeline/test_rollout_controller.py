@@ -16,24 +16,24 @@ from pathlib import Path
 import pytest
 import yaml
 from stainless.backends.notify.console import ConsoleNotifier
-from stainless.pipeline.evaluate import rows_as_requests
-from stainless.pipeline.finalize import run_finalize
-from stainless.pipeline.preprocess import load_split
-from stainless.pipeline.project import Project
+from stainless.pipeline import rollout_controller as controller
+from stainless.pipeline.rollout_state import load_state, save_state
 from stainless.pipeline.runner import run_lifecycle
+from stainless.pipeline.stages import Finalize
+from stainless.pipeline.stages.evaluate import rows_as_requests
+from stainless.pipeline.stages.preprocess import load_split
 from stainless.project.config import load_config
-from stainless.rollout import controller
-from stainless.rollout.state import load_state, save_state
+from stainless.workspace import Workspace
 
 pytestmark = pytest.mark.integration
 
 
 def project_with(
     path: Path, monkeypatch: pytest.MonkeyPatch, **params
-) -> tuple[Project, ConsoleNotifier]:
+) -> tuple[Workspace, ConsoleNotifier]:
     monkeypatch.setenv("STAINLESS_PARAMS", json.dumps(params))
     notifier = ConsoleNotifier()
-    return Project(load_config(path), notifier_override=notifier), notifier
+    return Workspace(load_config(path), notifier_override=notifier), notifier
 
 
 def test_healthy_candidate_promoted_step_by_step_faulty_one_rolled_back(bake, monkeypatch):
@@ -44,7 +44,7 @@ def test_healthy_candidate_promoted_step_by_step_faulty_one_rolled_back(bake, mo
     healthy, notes = project_with(path, monkeypatch, alpha=30)
     report = run_lifecycle(healthy, "v2", in_process=True)
     assert report.ok, report.error
-    assert report.stages["finalize"]["outcome"] == "promoted"
+    assert report.stages["finalize"].outcome == "promoted"
     state = load_state(healthy.store, "v2")
     actions = [d["action"] for d in state.decisions]
     assert actions == ["advance", "promote"]  # local policy: steps 25 -> 50 -> 100
@@ -57,10 +57,9 @@ def test_healthy_candidate_promoted_step_by_step_faulty_one_rolled_back(bake, mo
     report = run_lifecycle(faulty, "v3", in_process=True)
     assert report.ok, report.error
     assert (
-        report.stages["evaluate"]["candidate"]["value"]
-        < report.stages["evaluate"]["production"]["value"]
+        report.stages["evaluate"].candidate.value < report.stages["evaluate"].production.value
     )  # better offline...
-    assert report.stages["finalize"]["outcome"] == "rolled_back"  # ...but not live
+    assert report.stages["finalize"].outcome == "rolled_back"  # ...but not live
     rolled = [e for e in notes.sent if e.kind == "rolled_back"]
     assert len(rolled) == 1 and rolled[0].severity == "alert"
     assert "log_likelihood_ratio" in rolled[0].fields
@@ -88,7 +87,7 @@ def test_manual_operations_pause_abort_and_rollback(bake, monkeypatch):
     assert controller.resume(project, "v2").state == "canary"
     aborted = controller.abort(project, "v2", "changed my mind")
     assert aborted.state == "rolled_back"
-    run_finalize(project, "v2")
+    Finalize().run(project, "v2")
     assert project.registry.get(2).status == "rolled_back"
     assert [v.name for v in project.endpoint.status().variants] == ["v1"]
     with pytest.raises(Exception, match="already ended"):
@@ -96,9 +95,9 @@ def test_manual_operations_pause_abort_and_rollback(bake, monkeypatch):
 
 
 def drive_traffic(
-    project: Project, run_id: str, seconds: float, stop: threading.Event | None = None
+    project: Workspace, run_id: str, seconds: float, stop: threading.Event | None = None
 ) -> int:
-    from stainless.serving.traffic import drive
+    from stainless.pipeline.replay import drive
 
     requests = rows_as_requests(load_split(project, run_id, "validation"), project.config.target)
     deadline = time.monotonic() + seconds
@@ -187,8 +186,8 @@ def test_kill_9_of_the_controller_at_any_moment_resumes(bake, monkeypatch):
         "advance",
         "promote",
     ]
-    run_finalize(project, "v2")
-    run_finalize(project, "v2")  # idempotent
+    Finalize().run(project, "v2")
+    Finalize().run(project, "v2")  # idempotent
     events = [e["kind"] for e in project.registry.events(2)]
     assert events.count("status:production") == 1
     assert [v.name for v in project.endpoint.status().variants] == ["v2"]

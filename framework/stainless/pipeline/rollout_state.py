@@ -18,13 +18,13 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from stainless.backends.storage import ArtifactStore
+from stainless.workspace.layout import latest_run_having, rollout_state_key
 
 ACTIVE = ("deploying", "canary", "paused")
 TERMINAL = ("promoted", "rolled_back")
 
 
-def state_key(run_id: str) -> str:
-    return f"runs/{run_id}/rollout/state.json"
+state_key = rollout_state_key  # where a run's rollout state lives (see workspace.layout)
 
 
 @dataclass
@@ -74,3 +74,8 @@ def load_state(store: ArtifactStore, run_id: str) -> RolloutState | None:
 
 def save_state(store: ArtifactStore, state: RolloutState) -> None:
     store.put_bytes(state_key(state.run_id), json.dumps(state.to_dict(), sort_keys=True).encode())
+
+
+def latest_rollout(store: ArtifactStore) -> str | None:
+    """The newest run that has a rollout (run ids sort by time)."""
+    return latest_run_having(store, rollout_state_key)
