@@ -179,9 +179,9 @@ def run_on_sagemaker(project: Any, spec: dict[str, Any], stage: str, run_id: str
     task = spec["tasks"][stage]
     instance = task["instance"]
     compute = SageMakerCompute(
-        settings["role"],
-        settings["image"],
-        settings["output"],
+        str(settings["role"]),  # all three checked above
+        str(settings["image"]),
+        str(settings["output"]),
         job_prefix=spec["model"],
         instance_types={stage: instance["instance_type"]},
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -52,8 +53,8 @@ def _print(state: Any, as_json: bool) -> None:
         console.print(table)
 
 
-def _command(name: str, help_text: str):  # type: ignore[no-untyped-def]
-    def wrap(function):  # type: ignore[no-untyped-def]
+def _command(name: str, help_text: str) -> Callable[[Callable[..., Any]], click.Command]:
+    def wrap(function: Callable[..., Any]) -> click.Command:
         function = click.option("--json", "as_json", is_flag=True, help="Machine-readable.")(
             function
         )

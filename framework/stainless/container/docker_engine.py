@@ -11,6 +11,7 @@ import sys
 import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TextIO
 
 from stainless.core.errors import BackendError
 
@@ -114,7 +115,7 @@ def _run(command: list[str], what: str) -> None:
         raise BackendError(f"{what} failed", found=completed.stderr.strip()[-300:])
 
 
-def log_stream() -> object:
+def log_stream() -> TextIO | None:
     """Where child output goes: our stderr, so stdout keeps only the result (the image id)."""
     try:
         sys.stderr.flush()

@@ -322,7 +322,8 @@ def _delta(
     requests, errors, client = grew("requests"), grew("model_errors"), grew("client_errors")
     errors = min(errors, requests)
     client = min(client, requests - errors)
-    p95 = recent.get(variant).latency_p95_ms if variant in recent else None
+    counters = recent.get(variant)
+    p95 = counters.latency_p95_ms if counters is not None else None
     return {"requests": requests, "errors": errors, "client_errors": client, "latency_p95_ms": p95}
 
 

@@ -16,7 +16,15 @@ from typing import Any
 
 from stainless.backends.compute import StageJob, open_compute
 from stainless.core.errors import StageError, StainlessError
-from stainless.pipeline.stages import STAGES, Decide, Deploy, StageResult, run_stage
+from stainless.pipeline.stages import (
+    STAGES,
+    Decide,
+    DecideResult,
+    Deploy,
+    FinalizeResult,
+    StageResult,
+    run_stage,
+)
 from stainless.pipeline.stages.base import announce_failure
 from stainless.workspace import Workspace
 
@@ -65,10 +73,10 @@ class RunReport:
     @property
     def outcome(self) -> str | None:
         """What the run came to: the rollout's outcome, else the decision."""
-        if (finalized := self.stages.get("finalize")) is not None:
-            return finalized.outcome  # type: ignore[attr-defined, no-any-return]
-        if (decided := self.stages.get("decide")) is not None:
-            return decided.action  # type: ignore[attr-defined, no-any-return]
+        if isinstance(finalized := self.stages.get("finalize"), FinalizeResult):
+            return finalized.outcome
+        if isinstance(decided := self.stages.get("decide"), DecideResult):
+            return decided.action
         return None
 
 

@@ -5,6 +5,7 @@ edit and what to change.
 
 from __future__ import annotations
 
+import typing
 import warnings
 from typing import TYPE_CHECKING, Any
 
@@ -17,7 +18,7 @@ from stainless.testing.plugin import StainlessSuiteWarning
 from stainless.testing.sandbox import StageFailed, Stages, is_finite_number
 
 if TYPE_CHECKING:
-    from stainless.pipeline.stages import StageResult
+    from stainless.pipeline.stages import PreprocessResult, StageResult
 
 JSON = {"content-type": "application/json"}
 
@@ -61,12 +62,11 @@ def test_schemas_are_valid_and_their_examples_validate(stainless_stages: Stages)
     from stainless.testing.strategies import unsupported_keywords
 
     config = stainless_stages.project.config
+    problem: str | None = None
     try:
         schemas = load_schemas(config.hook_path("schemas"))
     except StainlessError as exc:
         problem = exc.render()
-    else:
-        problem = None
     if problem is not None:
         fail(problem)
     name = config["hooks"]["schemas"]
@@ -96,7 +96,7 @@ def test_preprocess_returns_the_declared_splits(stainless_stages: Stages) -> Non
     file = hook_file(stainless_stages, "preprocess")
     problem = None
     try:
-        result = stainless_stages.result("preprocess")
+        result = typing.cast("PreprocessResult", stainless_stages.result("preprocess"))
     except StainlessError as exc:
         problem = exc.render()
     except Exception as exc:

@@ -140,7 +140,7 @@ async def _exchange(connection: Connection, message: bytes) -> tuple[UpstreamRes
 
 
 async def _read_chunked(reader: asyncio.StreamReader) -> bytes:
-    parts = []
+    parts: list[bytes] = []
     while True:
         size = int((await reader.readuntil(b"\r\n")).split(b";")[0], 16)
         if size == 0:
