@@ -27,17 +27,17 @@ from stainless.backends.notify.background import flush_notifications
 from stainless.backends.notify.console import ConsoleNotifier
 from stainless.core import faults
 from stainless.core.errors import StainlessError
+from stainless.pipeline import rollout_controller as controller
 from stainless.pipeline.endpoint_lease import EndpointBusy, claimed_by, lease_key
-from stainless.pipeline.evaluate import rows_as_requests
-from stainless.pipeline.finalize import run_finalize
-from stainless.pipeline.preprocess import load_split
-from stainless.pipeline.project import Project
 from stainless.pipeline.rollout_actions import abort_and_finalize, promote_and_finalize
+from stainless.pipeline.rollout_state import load_state
 from stainless.pipeline.runner import run_lifecycle
+from stainless.pipeline.stages import Finalize
+from stainless.pipeline.stages.evaluate import rows_as_requests
+from stainless.pipeline.stages.preprocess import load_split
 from stainless.pipeline.versions import rollback_to
 from stainless.project.config import load_config
-from stainless.rollout import controller
-from stainless.rollout.state import load_state
+from stainless.workspace import Workspace
 
 pytestmark = pytest.mark.integration
 
@@ -63,15 +63,15 @@ def path(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     first.endpoint.down()
 
 
-def open_project(path: Path, **params: object) -> Project:
+def open_project(path: Path, **params: object) -> Workspace:
     os.environ["STAINLESS_PARAMS"] = json.dumps(params)
     try:
-        return Project(load_config(path), notifier_override=ConsoleNotifier())
+        return Workspace(load_config(path), notifier_override=ConsoleNotifier())
     finally:
         del os.environ["STAINLESS_PARAMS"]
 
 
-def candidate(path: Path) -> tuple[Project, str]:
+def candidate(path: Path) -> tuple[Workspace, str]:
     """A fresh run, trained and approved (better than v1), not deployed yet."""
     project = open_project(path, alpha=30)
     run_id = f"v{next(_runs)}"
@@ -112,7 +112,7 @@ def kill_at(path: Path, point: str, *args: str, tmp_path: Path) -> None:
     assert process.returncode == -signal.SIGKILL
 
 
-def assert_converged(project: Project, run_id: str, outcome: str) -> None:
+def assert_converged(project: Workspace, run_id: str, outcome: str) -> None:
     state = load_state(project.store, run_id)
     assert state is not None and state.state == outcome and state.finalized, state
     assert state.pending is None
@@ -125,7 +125,7 @@ def assert_converged(project: Project, run_id: str, outcome: str) -> None:
     assert claimed_by(project.store, project.name) is None  # free for the next rollout
 
 
-def back_to_v1(project: Project) -> None:
+def back_to_v1(project: Workspace) -> None:
     if project.registry.production().version != 1:
         rollback_to(project, 1, "test reset")
 
@@ -196,7 +196,7 @@ def test_kill_9_at_each_later_step_then_the_next_command_converges(
     controller.start(project, run_id)
     kill_at(path, point, "rollout", killed, "--run-id", run_id, tmp_path=tmp_path)
     if recovery == "finalize":
-        run_finalize(project, run_id)
+        Finalize().run(project, run_id)
     elif recovery == "promote":
         promote_and_finalize(project, run_id, "promote after a crash")
     else:
@@ -220,8 +220,8 @@ def test_kill_9_inside_a_rollback_then_rollback_again(path: Path, tmp_path: Path
 
 
 # -- concurrency ----------------------------------------------------------------------------------
-def drive_traffic(project: Project, run_id: str, stop: threading.Event) -> int:
-    from stainless.serving.traffic import drive
+def drive_traffic(project: Workspace, run_id: str, stop: threading.Event) -> int:
+    from stainless.pipeline.replay import drive
 
     requests = rows_as_requests(load_split(project, run_id, "validation"), project.config.target)
     sent = 0
@@ -286,16 +286,16 @@ def test_pause_or_abort_racing_a_slow_tick_is_not_lost(path: Path, command: str)
         assert state.state == "paused" and state.paused_by == "user"
         assert controller.tick(project, run_id).state == "paused"  # and stays paused
         controller.abort(project, run_id, "test over")
-        run_finalize(project, run_id)
+        Finalize().run(project, run_id)
     else:
         assert state.state == "rolled_back"  # not undone by the tick that saved after it
         weights = {v.name: v.weight for v in project.endpoint.status().variants}
         assert weights == {"v1": 1.0, run_id: 0.0}
-        run_finalize(project, run_id)
+        Finalize().run(project, run_id)
     assert_converged(project, run_id, "rolled_back")
 
 
-def lease_purpose(project: Project) -> str:
+def lease_purpose(project: Workspace) -> str:
     found = project.store.get_versioned(lease_key(project.name))
     return json.loads(found[0])["purpose"] if found else ""
 
@@ -338,7 +338,7 @@ def test_a_slack_that_rate_limits_and_hangs_costs_the_pipeline_under_2_s(
     monkeypatch.setenv("STAINLESS_NOTIFY", "slack://#ml-models")
 
     def timed() -> float:
-        slacked = Project(load_config(path))
+        slacked = Workspace(load_config(path))
         started = time.monotonic()
         for _ in range(10):
             controller.pause(slacked, run_id)

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from stainless.cli.options import load, project_options
-from stainless.pipeline.project import Project
+from stainless.workspace import Workspace
 
 
 @click.command()
@@ -26,7 +26,7 @@ def versions(project_dir: Path, env: str | None, as_json: bool) -> None:
     Console().print(versions_table(project))
 
 
-def versions_table(project: Project) -> Table:
+def versions_table(project: Workspace) -> Table:
     metric = project.config.metric
     table = Table(title=f"{project.name} versions")
     table.add_column("version", justify="right")

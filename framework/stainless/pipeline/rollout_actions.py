@@ -5,34 +5,34 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
-from stainless.pipeline.project import Project
-from stainless.rollout.state import RolloutState, load_state
+from stainless.pipeline.rollout_state import RolloutState, load_state
+from stainless.pipeline.stages.finalize import FinalizeResult
+from stainless.workspace import Workspace
 
 
 @dataclass(frozen=True)
 class RolloutOutcome:
     state: RolloutState
-    finalized: dict[str, Any] | None  # finalize's record; None when the rollout has not ended
+    finalized: FinalizeResult | None  # None when the rollout has not ended
 
 
-def abort_and_finalize(project: Project, run_id: str, reason: str) -> RolloutOutcome:
-    from stainless.rollout.controller import abort
+def abort_and_finalize(project: Workspace, run_id: str, reason: str) -> RolloutOutcome:
+    from stainless.pipeline.rollout_controller import abort
 
     abort(project, run_id, reason)
     return _finalized(project, run_id)
 
 
-def promote_and_finalize(project: Project, run_id: str, reason: str) -> RolloutOutcome:
-    from stainless.rollout.controller import force_promote
+def promote_and_finalize(project: Workspace, run_id: str, reason: str) -> RolloutOutcome:
+    from stainless.pipeline.rollout_controller import force_promote
 
     force_promote(project, run_id, reason)
     return _finalized(project, run_id)
 
 
 def run_and_finalize(
-    project: Project,
+    project: Workspace,
     run_id: str,
     traffic: bool = False,
     rate: float = 200.0,
@@ -40,7 +40,7 @@ def run_and_finalize(
 ) -> RolloutOutcome:
     """Tick until the rollout ends, then finalize it (registry, losing variant, Slack); a
     rollout still waiting (paused past its deadline) is left as it is."""
-    from stainless.rollout.driver import drive_rollout
+    from stainless.pipeline.rollout_driver import drive_rollout
 
     state = drive_rollout(project, run_id, traffic=traffic, rate=rate, on_tick=on_tick)
     if not state.done:
@@ -48,10 +48,10 @@ def run_and_finalize(
     return _finalized(project, run_id)
 
 
-def _finalized(project: Project, run_id: str) -> RolloutOutcome:
-    from stainless.pipeline.finalize import run_finalize
+def _finalized(project: Workspace, run_id: str) -> RolloutOutcome:
+    from stainless.pipeline.stages import Finalize
 
-    record = run_finalize(project, run_id)
+    record = Finalize().run(project, run_id)
     state = load_state(project.store, run_id)
     assert state is not None  # finalize ran on it
     return RolloutOutcome(state, record)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from stainless.core import faults
 from stainless.core.errors import StainlessError
 from stainless.pipeline.endpoint_lease import claimed_by, endpoint_lease
-from stainless.pipeline.project import Project
+from stainless.workspace import Workspace
 
 
 @dataclass(frozen=True)
@@ -24,12 +24,12 @@ class RollbackResult:
     aborted_run: str | None  # the rollout aborted on the way, if any
 
 
-def served_production(project: Project, version: int) -> bool:
+def served_production(project: Workspace, version: int) -> bool:
     return any(e["kind"] == "status:production" for e in project.registry.events(version))
 
 
 def rollback_to(
-    project: Project, version: int, reason: str = "manual rollback", force: bool = False
+    project: Workspace, version: int, reason: str = "manual rollback", force: bool = False
 ) -> RollbackResult:
     """Make ``version`` production again; ``force`` allows one that never served production
     (e.g. a candidate that never went through a canary)."""
@@ -54,7 +54,7 @@ def rollback_to(
                 "or pass --force to serve it anyway",
             )
         aborted = _abort_rollout_in_flight(project)
-        from stainless.rollout.controller import serve_only
+        from stainless.pipeline.rollout_controller import serve_only
 
         serve_only(project, version)
         faults.point("rollback:endpoint-switched")
@@ -73,11 +73,11 @@ def rollback_to(
     return RollbackResult(version, current.version if current else None, aborted)
 
 
-def _abort_rollout_in_flight(project: Project) -> str | None:
+def _abort_rollout_in_flight(project: Workspace) -> str | None:
     """A canary in progress is aborted and finalized before the rollback touches the endpoint."""
-    from stainless.pipeline.finalize import run_finalize
-    from stainless.rollout.controller import abort
-    from stainless.rollout.state import load_state
+    from stainless.pipeline.rollout_controller import abort
+    from stainless.pipeline.rollout_state import load_state
+    from stainless.pipeline.stages import Finalize
 
     run_id = claimed_by(project.store, project.name)
     if run_id is None:
@@ -87,5 +87,5 @@ def _abort_rollout_in_flight(project: Project) -> str | None:
         return None
     if not state.done:
         abort(project, run_id, "aborted by a manual rollback")
-    run_finalize(project, run_id)
+    Finalize().run(project, run_id)
     return run_id

@@ -2,18 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
+from stainless.core.bodies import BodyTooLarge, read_bounded_body
 from stainless.serving.errors import client_error
-
-# Bodies past the limit are still read (and thrown away) up to this much, so a client that sends
-# its whole body before reading the answer (urllib, many SDKs) sees the 413 and not a broken
-# pipe; beyond it, or after DRAIN_S, the connection is closed unread.
-DRAIN_BYTES = 64 * 1024 * 1024
-DRAIN_S = 10.0
 
 JSON = "json"
 LINES = "jsonlines"
@@ -62,56 +55,12 @@ async def read_body(
     receive: Callable[[], Awaitable[dict[str, Any]]], declared: int | None, limit: int
 ) -> bytes | None:
     """The whole body, or ``None`` if the client disconnected; 413 past ``limit`` bytes,
-    decided from Content-Length when given and enforced while reading either way."""
-    if declared is not None and declared > limit:
-        if declared <= DRAIN_BYTES:
-            await discard_rest(receive, DRAIN_BYTES)
-        raise _too_large(f"{declared} bytes", limit)
-    message = await receive()
-    if message["type"] == "http.disconnect":
-        return None
-    body: bytes = message.get("body", b"")
-    if not message.get("more_body", False):
-        if len(body) > limit:
-            raise _too_large(f"{len(body)} bytes", limit)
-        return body
-    chunks = [body]
-    size = len(body)
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            return None
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            if message.get("more_body", False):
-                await discard_rest(receive, DRAIN_BYTES - size)
-            raise _too_large(f"more than {limit} bytes", limit)
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            return b"".join(chunks)
-
-
-async def discard_rest(
-    receive: Callable[[], Awaitable[dict[str, Any]]], budget: int, seconds: float = DRAIN_S
-) -> bool:
-    """Read and drop the rest of a request body, at most ``budget`` bytes within ``seconds``;
-    True when the whole body was read (the connection can then be kept alive)."""
-    deadline = time.monotonic() + seconds
-    while budget > 0:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            return False
-        try:
-            message = await asyncio.wait_for(receive(), left)
-        except TimeoutError:
-            return False
-        if message["type"] == "http.disconnect":
-            return False
-        budget -= len(message.get("body", b""))
-        if not message.get("more_body", False):
-            return True
-    return False
+    decided from Content-Length when given and enforced while reading either way (the rest of
+    an oversized body is drained, so the client reads the 413)."""
+    try:
+        return await read_bounded_body(receive, declared, limit)
+    except BodyTooLarge as exc:
+        raise _too_large(exc.size, limit) from None
 
 
 def _too_large(size: str, limit: int) -> Exception:

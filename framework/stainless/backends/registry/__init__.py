@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -52,7 +53,7 @@ class ModelRegistry(Protocol):
         (archived, or rolled_back for a manual rollback) in the same change. Returns it."""
         ...
 
-    def events(self, version: int | None = None) -> list[dict[str, Any]]: ...
+    def events(self, version: int | None = None) -> builtins.list[dict[str, Any]]: ...
 
 
 def open_registry(uri: str, base: Path) -> ModelRegistry:
