@@ -219,3 +219,25 @@ def set_claim(store: ArtifactStore, endpoint: str, run_id: str | None) -> None:
         except WriteConflict:
             continue
     raise EndpointBusy(f"could not update {key}: it keeps changing")
+
+
+def refuse_if_busy(store: ArtifactStore, endpoint: str, run_id: str) -> None:
+    """One rollout per endpoint: refuse while another run's rollout is not finalized."""
+    from stainless.pipeline.rollout_state import load_state
+
+    other = claimed_by(store, endpoint)
+    if other is None or other == run_id:
+        return
+    state = load_state(store, other)
+    if state is None or state.finalized:
+        return  # a claim left by a deploy that died before saving anything, or a finished one
+    if state.done:
+        raise EndpointBusy(
+            f"endpoint {endpoint!r} still has the rollout of run {other} ({state.summary}) "
+            "waiting to be finalized",
+            fix=f"finalize it first: `stainless finalize {other}`",
+        )
+    raise EndpointBusy(
+        f"endpoint {endpoint!r} is busy with the rollout of run {other} ({state.summary})",
+        fix=f"wait for it to end, or abort it: `stainless rollout abort --run-id {other}`",
+    )

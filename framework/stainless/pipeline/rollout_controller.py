@@ -13,20 +13,20 @@ import time
 from contextlib import AbstractContextManager
 from typing import Any
 
-from stainless.backends.endpoints import VariantCounters, VariantSpec
+from stainless.backends.endpoints import VariantSpec
 from stainless.core import faults
 from stainless.core.errors import StageError, StainlessError
 from stainless.pipeline.endpoint_lease import (
-    EndpointBusy,
     Lease,
-    claimed_by,
     endpoint_lease,
+    refuse_if_busy,
     renew,
     set_claim,
 )
+from stainless.pipeline.rollout_observations import delta, fields, observations, snapshot
 from stainless.pipeline.rollout_state import RolloutState, load_state, save_state
 from stainless.pipeline.stages.decide import Decide
-from stainless.rollout.decision import StepObservations, Tick, VariantCounts, decide
+from stainless.rollout.decision import decide
 from stainless.rollout.policy import RolloutPolicy
 from stainless.rollout.settings import rollout_policy
 from stainless.workspace import Workspace
@@ -58,7 +58,7 @@ def start(
         version = project.registry.by_run(run_id)
         if version is None:
             raise StageError(f"run {run_id} has no registered version")
-        _refuse_if_busy(project, run_id)
+        refuse_if_busy(project.store, project.name, run_id)
         now = time.time() if now is None else now
         policy = rollout_policy(project.config)
         production = project.registry.production()
@@ -79,26 +79,6 @@ def start(
         _save(project, state)
         faults.point("deploy:intent-saved")
         return resume_pending(project, state)
-
-
-def _refuse_if_busy(project: Workspace, run_id: str) -> None:
-    """One rollout per endpoint: refuse while another run's rollout is not finalized."""
-    other = claimed_by(project.store, project.name)
-    if other is None or other == run_id:
-        return
-    state = load_state(project.store, other)
-    if state is None or state.finalized:
-        return  # a claim left by a deploy that died before saving anything, or a finished one
-    if state.done:
-        raise EndpointBusy(
-            f"endpoint {project.name!r} still has the rollout of run {other} ({state.summary}) "
-            "waiting to be finalized",
-            fix=f"finalize it first: `stainless finalize {other}`",
-        )
-    raise EndpointBusy(
-        f"endpoint {project.name!r} is busy with the rollout of run {other} ({state.summary})",
-        fix=f"wait for it to end, or abort it: `stainless rollout abort --run-id {other}`",
-    )
 
 
 def _deploy(project: Workspace, state: RolloutState) -> RolloutState:
@@ -181,12 +161,12 @@ def _tick(project: Workspace, run_id: str, now: float | None) -> RolloutState:
             "at": now,
             "step_index": state.step_index,
             "weight": state.weight,
-            "candidate": _delta(since_start, state.baseline, state.candidate_variant, recent),
-            "production": _delta(since_start, state.baseline, state.production_variant, recent),
+            "candidate": delta(since_start, state.baseline, state.candidate_variant, recent),
+            "production": delta(since_start, state.baseline, state.production_variant, recent),
         }
     )
-    state.baseline = _snapshot(since_start)
-    decision = decide(policy, _observations(state), now)
+    state.baseline = snapshot(since_start)
+    decision = decide(policy, observations(state), now)
     record = {
         "at": now,
         "action": decision.action,
@@ -208,7 +188,7 @@ def _tick(project: Workspace, run_id: str, now: float | None) -> RolloutState:
                 "rollout_step",
                 f"Rollout of version {state.candidate_version} paused: {decision.reason}",
                 run_id,
-                fields=_fields(state, decision.evidence),
+                fields=fields(state, decision.evidence),
                 severity="alert",
             )
             return state
@@ -244,7 +224,7 @@ def resume_pending(project: Workspace, state: RolloutState) -> RolloutState:
         if pending.get("deployed"):
             # A pause that arrived during the deploy holds the canary at its first step.
             state.state = "paused" if state.paused_by == "user" else "canary"
-            state.baseline = _snapshot(project.endpoint.counters(since=state.rollout_started_at))
+            state.baseline = snapshot(project.endpoint.counters(since=state.rollout_started_at))
         _save(project, state)
         if pending.get("deployed"):
             project.notify(
@@ -262,7 +242,7 @@ def resume_pending(project: Workspace, state: RolloutState) -> RolloutState:
             "rollout_step",
             f"Version {state.candidate_version}: traffic moved to {state.weight:g}%",
             state.run_id,
-            fields=_fields(state, state.decisions[-1]["evidence"] if state.decisions else {}),
+            fields=fields(state, state.decisions[-1]["evidence"] if state.decisions else {}),
         )
         return state
     state.pending = None
@@ -346,7 +326,7 @@ def _finish(
             "rollout_step",
             f"Version {state.candidate_version} takes all traffic: {reason}",
             state.run_id,
-            fields=_fields(state, evidence),
+            fields=fields(state, evidence),
             severity="success",
         )
     else:
@@ -354,7 +334,7 @@ def _finish(
             "rollout_step",
             f"Version {state.candidate_version} lost its traffic: {reason}",
             state.run_id,
-            fields=_fields(state, evidence),
+            fields=fields(state, evidence),
             severity="alert",
         )
     return state
@@ -399,62 +379,6 @@ def _require(project: Workspace, run_id: str) -> RolloutState:
             fix=f"deploy it first: `stainless rollout start --run-id {run_id}`",
         )
     return state
-
-
-def _snapshot(counters: dict[str, VariantCounters]) -> dict[str, dict[str, Any]]:
-    return {name: c.to_dict() for name, c in counters.items()}
-
-
-def _delta(
-    since_start: dict[str, VariantCounters],
-    baseline: dict[str, dict[str, Any]],
-    variant: str | None,
-    recent: dict[str, VariantCounters],
-) -> dict[str, Any]:
-    """This tick's traffic of a variant: cumulative counts minus those at the last tick."""
-    if variant is None:
-        return {"requests": 0, "errors": 0, "client_errors": 0, "latency_p95_ms": None}
-    now = since_start.get(variant, VariantCounters())
-    before = baseline.get(variant, {})
-
-    def grew(key: str) -> int:
-        # A counter store that was reset (e.g. a wiped endpoint) must not yield negatives.
-        return max(0, int(getattr(now, key)) - int(before.get(key, 0)))
-
-    requests, errors, client = grew("requests"), grew("model_errors"), grew("client_errors")
-    errors = min(errors, requests)
-    client = min(client, requests - errors)
-    counters = recent.get(variant)
-    p95 = counters.latency_p95_ms if counters is not None else None
-    return {"requests": requests, "errors": errors, "client_errors": client, "latency_p95_ms": p95}
-
-
-def _observations(state: RolloutState) -> StepObservations:
-    ticks = [
-        Tick(
-            step_index=t["step_index"],
-            candidate=VariantCounts(**t["candidate"]),
-            production=VariantCounts(**t["production"]),
-        )
-        for t in state.ticks
-    ]
-    return StepObservations(
-        step_index=state.step_index,
-        step_started_at=state.step_started_at,
-        rollout_started_at=state.rollout_started_at,
-        ticks=ticks,
-    )
-
-
-def _fields(state: RolloutState, evidence: dict[str, Any]) -> dict[str, Any]:
-    fields: dict[str, Any] = {
-        "candidate weight": state.weight / 100,
-        f"{state.candidate_variant} error rate": evidence.get("candidate_error_rate_step"),
-        f"{state.production_variant} error rate": evidence.get("production_error_rate_step"),
-        "log likelihood ratio": evidence.get("log_likelihood_ratio"),
-        "rollback threshold": evidence.get("log_threshold"),
-    }
-    return {k: v for k, v in fields.items() if v is not None}
 
 
 def serve_only(project: Workspace, version: int) -> None:
