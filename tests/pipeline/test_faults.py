@@ -33,6 +33,7 @@ from stainless.pipeline.rollout_actions import abort_and_finalize, promote_and_f
 from stainless.pipeline.rollout_state import load_state
 from stainless.pipeline.runner import run_lifecycle
 from stainless.pipeline.stages import Finalize
+from stainless.pipeline.stages.decide import DecideResult
 from stainless.pipeline.stages.evaluate import rows_as_requests
 from stainless.pipeline.stages.preprocess import load_split
 from stainless.pipeline.versions import rollback_to
@@ -76,7 +77,8 @@ def candidate(path: Path) -> tuple[Workspace, str]:
     project = open_project(path, alpha=30)
     run_id = f"v{next(_runs)}"
     report = run_lifecycle(project, run_id, in_process=True, until="decide")
-    assert report.ok and report.stages["decide"]["action"] == "promote", report.error
+    decided = report.stages.get("decide")
+    assert report.ok and isinstance(decided, DecideResult) and decided.approved, report.error
     return project, run_id
 
 
