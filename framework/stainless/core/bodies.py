@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-Receive = Callable[[], Awaitable[dict[str, Any]]]
+# An ASGI receive callable (Starlette types its messages as MutableMapping).
+Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 
 # Bodies past the limit are still read (and thrown away) up to this much, so a client that sends
 # its whole body before reading the answer (urllib, many SDKs) sees the 413 and not a broken

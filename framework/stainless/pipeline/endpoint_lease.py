@@ -95,7 +95,8 @@ def _pid_alive(pid: int) -> bool:
 def _held() -> dict[str, _Held]:
     if not hasattr(_local, "held"):
         _local.held = {}
-    return _local.held  # type: ignore[no-any-return]
+    held: dict[str, _Held] = _local.held
+    return held
 
 
 @contextlib.contextmanager
