@@ -1,10 +1,14 @@
 """Check the answers before anything is generated, with messages a data scientist understands."""
+# This file is a Jinja template rendered by cookiecutter before Python sees it: the names in the
+# double-brace expressions below are Jinja's, not Python's.
+# ruff: noqa: F821
 
 import re
 import sys
 
 # Each answer is rendered as a JSON string literal (also a valid Python one), never pasted
 # between quotes: an answer holding a quote or a backslash stays data and cannot become code.
+# fmt: off
 ANSWERS = {
     "model_name": {{ cookiecutter.model_name | tojson }},
     "author_name": {{ cookiecutter.author_name | tojson }},
@@ -24,6 +28,7 @@ ANSWERS = {
     "schedule": {{ cookiecutter.schedule | tojson }},
     "slack_channel": {{ cookiecutter.slack_channel | tojson }},
 }
+# fmt: on
 MINIMIZED = {"rmse", "mae", "log_loss"}
 PRESETS = {"@once", "@hourly", "@daily", "@weekly", "@monthly", "@yearly", "@continuous", "none"}
 # The name lands in YAML comments, JSON titles and Markdown: plain words and light punctuation.
