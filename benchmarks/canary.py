@@ -214,8 +214,9 @@ def run_sequential(
     traffic = Traffic(scenario, trials, rng)
     weights = np.array(policy.observed_steps)
     step = np.zeros(trials, dtype=np.int64)
-    # One StepObservations per trial, grown with add_tick / next_step as a controller would.
-    state = [StepObservations(0, 0.0, 0.0) for _ in range(trials)]
+    # Per trial, every tick so far and when its step began: what a controller stores.
+    history: list[list[Tick]] = [[] for _ in range(trials)]
+    step_started = [0.0] * trials
     outcome = np.full(trials, UNDECIDED)
     served = np.zeros(trials, dtype=np.int64)
     minutes = np.zeros(trials)
@@ -241,17 +242,20 @@ def run_sequential(
             prod_client,
             prod_p95,
         ) in zip(active.tolist(), *columns, strict=True):
-            tick = Tick(
-                state[i].step_index,
-                VariantCounts(cand_n, cand_err, cand_client, cand_p95 if cand_n else None),
-                VariantCounts(prod_n, prod_err, prod_client, prod_p95 if prod_n else None),
+            index = int(step[i])
+            history[i].append(
+                Tick(
+                    index,
+                    VariantCounts(cand_n, cand_err, cand_client, cand_p95 if cand_n else None),
+                    VariantCounts(prod_n, prod_err, prod_client, prod_p95 if prod_n else None),
+                )
             )
-            state[i] = state[i].add_tick(tick)
             served[i] += cand_n
-            decision = decide(policy, state[i], now)
+            observations = StepObservations(index, step_started[i], 0.0, history[i])
+            decision = decide(policy, observations, now)
             if decision.action == "advance":
                 step[i] += 1
-                state[i] = state[i].next_step(now)
+                step_started[i] = now
             elif decision.action in ("promote", "rollback"):
                 outcome[i] = PROMOTE if decision.action == "promote" else ROLLBACK
                 minutes[i] = now / 60.0

@@ -13,7 +13,7 @@ from stainless.core.errors import StageError
 from stainless.pipeline import markers
 from stainless.pipeline.layout import evaluation_key, predictions_key
 from stainless.pipeline.project import Project
-from stainless.pipeline.promotion import judge
+from stainless.pipeline.promotion import PromotionPolicy, judge
 
 log = logging.getLogger("stainless.pipeline")
 STAGE = "decide"
@@ -32,7 +32,8 @@ def run_decide(project: Project, run_id: str, force: bool = False) -> dict[str, 
     config = project.config
     evaluation = json.loads(project.store.get_bytes(evaluation_key(run_id)))
     predictions = pd.read_parquet(io.BytesIO(project.store.get_bytes(predictions_key(run_id))))
-    verdict = judge(evaluation, predictions, config["promotion"], config.metric, config.direction)
+    policy = PromotionPolicy.from_mapping(config["promotion"])
+    verdict = judge(evaluation, predictions, policy, config.metric, config.direction)
     version = evaluation["candidate"]["version"]
     decision = {
         "action": "promote" if verdict.promote else "reject",

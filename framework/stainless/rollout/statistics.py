@@ -162,8 +162,7 @@ class ErrorShareTest:
     """The running mixture test; immutable, :meth:`update` returns the test with more ticks.
 
     Feeding ticks one at a time or all at once gives the same result (the per-atom sums are
-    accumulated tick by tick either way), so a controller may rebuild it from stored ticks
-    every time or keep it and add the newest tick: only the cost differs.
+    accumulated tick by tick either way).
     """
 
     alpha: float = 0.01
@@ -200,50 +199,6 @@ class ErrorShareTest:
             )
         )
 
-    def add_tick(
-        self,
-        candidate_requests: int,
-        candidate_errors: int,
-        production_requests: int,
-        production_errors: int,
-    ) -> ErrorShareTest:
-        """:meth:`update` with a single tick, given as plain integers (the controller's case)."""
-        n_c, e_c, n_p, e_p = (
-            candidate_requests,
-            candidate_errors,
-            production_requests,
-            production_errors,
-        )
-        if not all(isinstance(v, int | np.integer) and v >= 0 for v in (n_c, e_c, n_p, e_p)):
-            raise ValueError("tick counts must be non-negative whole numbers")
-        if e_c > n_c or e_p > n_p:
-            raise ValueError("a tick has more errors than requests")
-        totals = replace(
-            self,
-            candidate_requests=self.candidate_requests + int(n_c),
-            candidate_errors=self.candidate_errors + int(e_c),
-            production_requests=self.production_requests + int(n_p),
-            production_errors=self.production_errors + int(e_p),
-        )
-        errors = int(e_c + e_p)
-        if n_c == 0 or n_p == 0 or errors == 0:  # no information in this tick (see update)
-            return totals
-        per_tick, null_share = _tick_log_lrs(
-            np.array([n_c]), np.array([e_c]), np.array([n_p]), np.array([errors]),
-            self.tolerance, self.prior_scale,
-        )  # fmt: skip
-        # Same order of additions as update(): running sum first, then this tick.
-        atom_log_lr = per_tick[0] if self.atom_log_lr is None else self.atom_log_lr + per_tick[0]
-        atom_log_lr.setflags(write=False)
-        return replace(
-            totals,
-            atom_log_lr=atom_log_lr,
-            informative_errors=self.informative_errors + errors,
-            expected_candidate_errors=self.expected_candidate_errors
-            + float(errors * null_share[0]),
-            observed_candidate_errors=self.observed_candidate_errors + int(e_c),
-        )
-
     def _update_table(self, table: NDArray[np.int64]) -> ErrorShareTest:
         """:meth:`update` for a (4 x ticks) int64 table already checked by _as_count_table."""
         n_c, e_c, n_p, e_p = table
@@ -260,25 +215,15 @@ class ErrorShareTest:
                 production_requests=self.production_requests + sums[2],
                 production_errors=self.production_errors + sums[3],
             )
-        atom_log_lr = self.atom_log_lr
-        expected = self.expected_candidate_errors
-        informative = observed = 0
-        if keep.any():
-            if not keep.all():
-                n_c, e_c, n_p, total = n_c[keep], e_c[keep], n_p[keep], total[keep]
-            per_tick, null_share = _tick_log_lrs(
-                n_c, e_c, n_p, total, self.tolerance, self.prior_scale
-            )
-            # Add tick by tick, oldest first (not pairwise), so that feeding ticks one at a time
-            # or all at once gives the same sums.
-            if atom_log_lr is not None:
-                per_tick = np.concatenate([atom_log_lr[None, :], per_tick])
-            atom_log_lr = (
-                np.add.accumulate(per_tick, axis=0)[-1] if len(per_tick) > 1 else per_tick[0]
-            )
-            atom_log_lr.setflags(write=False)
-            expected += float(total @ null_share)
-            informative, observed = int(total.sum()), int(e_c.sum())
+        if not keep.all():
+            n_c, e_c, n_p, total = n_c[keep], e_c[keep], n_p[keep], total[keep]
+        per_tick, null_share = _tick_log_lrs(n_c, e_c, n_p, total, self.tolerance, self.prior_scale)
+        atom_log_lr = per_tick.sum(axis=0)
+        if self.atom_log_lr is not None:
+            atom_log_lr += self.atom_log_lr
+        atom_log_lr.setflags(write=False)
+        expected = self.expected_candidate_errors + float(total @ null_share)
+        informative, observed = int(total.sum()), int(e_c.sum())
 
         return ErrorShareTest(
             alpha=self.alpha,
@@ -334,16 +279,13 @@ def _tick_log_lrs(
     """
     # Column 0: the null share; columns 1..: one alternative share per prior atom.
     ratios = _ratios(float(prior_scale), float(tolerance))
-    exposure = (n_c[:, None] * ratios).astype(np.float64)
+    exposure = n_c[:, None] * ratios
     shares = exposure / (exposure + n_p[:, None])
-    # scipy's Binomial with validation skipped: counts are checked by the caller and every share
-    # is strictly inside (0, 1) because both variants had traffic. This runs every tick, where
-    # the per-call checks of stats.binom would cost more than the maths.
-    binomial = stats.Binomial(
-        n=total[:, None], p=shares, validation_policy="skip_all", cache_policy="no_cache"
-    )
-    log_pmf = binomial.logpmf(e_c[:, None])
-    return log_pmf[:, 1:] - log_pmf[:, :1], shares[:, 0]
+    # The binomial coefficient C(E, e) is the same under every share, so it cancels from the
+    # ratio: log Binom(e; E, pi) = e log(pi) + (E - e) log(1 - pi) + const. Every share is
+    # strictly inside (0, 1) because both variants had traffic, so both logs are finite.
+    log_lik = e_c[:, None] * np.log(shares) + (total - e_c)[:, None] * np.log1p(-shares)
+    return log_lik[:, 1:] - log_lik[:, :1], shares[:, 0]
 
 
 @lru_cache(maxsize=16)
