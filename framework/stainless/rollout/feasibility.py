@@ -47,7 +47,8 @@ class TrafficCheck:
             if self.seconds_needed > self.deadline_seconds
             else f"over {DEADLINE_MARGIN:.0%} of"
         )
-        fixes = [f"raise rollout.max_duration_seconds to at least {_hours(self.shortest_deadline_seconds)}"]
+        shortest = _hours(self.shortest_deadline_seconds)
+        fixes = [f"raise rollout.max_duration_seconds to at least {shortest}"]
         if self.largest_min_requests_per_step:
             fixes.append(
                 f"lower rollout.min_requests_per_step to at most "
@@ -58,7 +59,7 @@ class TrafficCheck:
         return (
             f"At {self.requests_per_second:g} requests/s ({self.source}), collecting the minimum "
             f"sample of a rollout takes about {need}, {verdict} rollout.max_duration_seconds "
-            f"({deadline}): rollouts would end inconclusive (\"not enough traffic\") and "
+            f'({deadline}): rollouts would end inconclusive ("not enough traffic") and '
             f"rollout.on_inconclusive would apply. Fix: " + ", or ".join(fixes) + "."
         )
 
@@ -85,7 +86,9 @@ def check_traffic(
     where it came from (the ``expected_rps`` setting, or the endpoint's recent traffic).
     """
     if not (requests_per_second > 0 and math.isfinite(requests_per_second)):
-        raise ValueError(f"requests_per_second must be a positive number, got {requests_per_second!r}")
+        raise ValueError(
+            f"requests_per_second must be a positive number, got {requests_per_second!r}"
+        )
     needed = seconds_to_minimum_sample(policy, requests_per_second)
     budget = DEADLINE_MARGIN * policy.max_duration_seconds
     bake = policy.min_bake_seconds * len(policy.observed_steps)

@@ -47,7 +47,7 @@ def rollout_section_schema() -> dict[str, Any]:
 
 
 def schema_default(key: str) -> Any:
-    """The default of ``rollout.<key>`` as the schema states it (YAML form: ``60``, ``[5, 100]``)."""
+    """The default of ``rollout.<key>`` as the schema states it (YAML form: ``60``, ``[5])``."""
     return copy.deepcopy(rollout_section_schema()["properties"][key]["default"])
 
 
