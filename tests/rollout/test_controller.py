@@ -135,6 +135,26 @@ def test_a_pending_action_is_completed_exactly_once(bake, monkeypatch):
     assert again.step_index == 1  # not applied twice
 
 
+def test_no_traffic_until_the_deadline_ends_inconclusive_not_as_a_failure(bake, monkeypatch):
+    path = bake()
+    project, _ = project_with(path, monkeypatch, alpha=300)
+    assert run_lifecycle(project, "v1", in_process=True).ok
+    project, notes = project_with(path, monkeypatch, alpha=30)
+    assert run_lifecycle(project, "v2", in_process=True, until="decide").ok
+    state = controller.start(project, "v2")
+    deadline = controller.rollout_policy(project.config).max_duration_seconds
+    # Nobody sends a request; the next look is past the deadline (local: 300 s).
+    ended = controller.tick(project, "v2", now=state.rollout_started_at + deadline + 1)
+    assert ended.state == "rolled_back"
+    assert ended.decisions[-1]["cause"] == "not_enough_traffic"
+    step = [e for e in notes.sent if e.kind == "rollout_step"][-1]
+    assert step.severity == "warning" and "inconclusive (not enough traffic)" in step.title
+    assert run_finalize(project, "v2")["outcome"] == "inconclusive"
+    final = [e for e in notes.sent if e.kind == "rolled_back"][-1]
+    assert final.severity == "warning" and "not enough traffic" in final.title
+    assert [v.name for v in project.endpoint.status().variants] == ["v1"]
+
+
 def test_kill_9_of_the_controller_at_any_moment_resumes(bake, monkeypatch):
     path = bake()
     config = yaml.safe_load((path / "model.yaml").read_text())

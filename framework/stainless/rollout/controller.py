@@ -153,7 +153,7 @@ def tick(project: Project, run_id: str, now: float | None = None) -> RolloutStat
         "at": now,
         "action": decision.action,
         "reason": decision.reason,
-        "cause": getattr(decision, "cause", None),
+        "cause": decision.cause,
         "target_weight": decision.target_weight,
         "evidence": decision.evidence,
         "step_index": state.step_index,
@@ -185,6 +185,7 @@ def tick(project: Project, run_id: str, now: float | None = None) -> RolloutStat
         "state": next_state,
         "reason": decision.reason,
         "at": now,
+        "cause": decision.cause,
     }
     save_state(project.store, state)
     return resume_pending(project, state)
@@ -210,7 +211,14 @@ def resume_pending(project: Project, state: RolloutState) -> RolloutState:
         )
         return state
     state.pending = None
-    return _finish(project, state, pending["state"], pending["weight"], pending["reason"])
+    return _finish(
+        project,
+        state,
+        pending["state"],
+        pending["weight"],
+        pending["reason"],
+        inconclusive=pending.get("cause") == "not_enough_traffic",
+    )
 
 
 def pause(project: Project, run_id: str, who: str = "user") -> RolloutState:
@@ -267,7 +275,12 @@ def _manual(
 
 
 def _finish(
-    project: Project, state: RolloutState, final: str, weight: float, reason: str
+    project: Project,
+    state: RolloutState,
+    final: str,
+    weight: float,
+    reason: str,
+    inconclusive: bool = False,
 ) -> RolloutState:
     state.state, state.weight, state.reason = final, weight, reason
     save_state(project.store, state)
@@ -279,6 +292,16 @@ def _finish(
             state.run_id,
             fields=_fields(state, evidence),
             severity="success",
+        )
+    elif inconclusive:
+        # Not a failure of the model: the traffic never brought the sample to judge it.
+        project.notify(
+            "rollout_step",
+            f"Version {state.candidate_version} withdrawn, inconclusive (not enough traffic): "
+            f"{reason}",
+            state.run_id,
+            fields=_fields(state, evidence),
+            severity="warning",
         )
     else:
         project.notify(
@@ -327,7 +350,7 @@ def _delta(
 ) -> dict[str, Any]:
     """This tick's traffic of a variant: cumulative counts minus those at the last tick."""
     if variant is None:
-        return {"requests": 0, "errors": 0, "client_errors": 0, "latency_p95_ms": None}
+        return {"requests": 0, "errors": 0, "client_errors": 0}
     now = since_start.get(variant, VariantCounters())
     before = baseline.get(variant, {})
 
@@ -338,8 +361,14 @@ def _delta(
     requests, errors, client = grew("requests"), grew("model_errors"), grew("client_errors")
     errors = min(errors, requests)
     client = min(client, requests - errors)
-    p95 = recent.get(variant).latency_p95_ms if variant in recent else None
-    return {"requests": requests, "errors": errors, "client_errors": client, "latency_p95_ms": p95}
+    latest = recent.get(variant)
+    return {
+        "requests": requests,
+        "errors": errors,
+        "client_errors": client,
+        "latency_p95_ms": latest.latency_p95_ms if latest else None,
+        "latency_p99_ms": latest.latency_p99_ms if latest else None,
+    }
 
 
 def _observations(state: RolloutState) -> StepObservations:
