@@ -217,8 +217,12 @@ class ErrorShareTest:
             )
         if not keep.all():
             n_c, e_c, n_p, total = n_c[keep], e_c[keep], n_p[keep], total[keep]
-        per_tick, null_share = _tick_log_lrs(n_c, e_c, n_p, total, self.tolerance, self.prior_scale)
-        atom_log_lr = per_tick.sum(axis=0)
+        # The sum over ticks of _tick_log_lrs, without the per-tick matrix: with L the log of
+        # each tick's n_c * rho + n_p, it is (sum of e_c) * log(rho_j / rho_0) - E @ (L_j - L_0).
+        log_ratios, log_totals = _log_terms(n_c, n_p, self.tolerance, self.prior_scale)
+        weighted = total.astype(np.float64) @ log_totals
+        atom_log_lr = float(e_c.sum()) * log_ratios - (weighted[1:] - weighted[0])
+        null_share = n_c * (1.0 + self.tolerance) / np.exp(log_totals[:, 0])
         if self.atom_log_lr is not None:
             atom_log_lr += self.atom_log_lr
         atom_log_lr.setflags(write=False)
@@ -264,6 +268,21 @@ class ErrorShareTest:
         )
 
 
+def _log_terms(
+    n_c: NDArray[np.int64], n_p: NDArray[np.int64], tolerance: float, prior_scale: float
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """log(rho_j / rho_0) per prior atom, and log(n_c * rho + n_p) per tick and ratio.
+
+    Ratio 0 is the null's (1 + tolerance), ratios 1.. are the prior's atoms. With the share
+    pi = n_c rho / (n_c rho + n_p), log Binom(e; E, pi) = e log(n_c rho) + (E - e) log(n_p)
+    - E log(n_c rho + n_p) + log C(E, e); everything but the rho terms cancels from a ratio of
+    two shares, so one logarithm per tick and ratio is all the test needs.
+    """
+    ratios = _ratios(float(prior_scale), float(tolerance))
+    log_totals = np.log(n_c[:, None] * ratios + n_p[:, None])
+    return np.log(ratios[1:] / ratios[0]), log_totals
+
+
 def _tick_log_lrs(
     n_c: NDArray[np.int64],
     e_c: NDArray[np.int64],
@@ -274,18 +293,14 @@ def _tick_log_lrs(
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Per tick and prior atom: log Binom(e_c; E, pi(rho_j)) - log Binom(e_c; E, pi0).
 
-    Only for ticks where both variants had traffic and there was at least one error.
+    Only for ticks where both variants had traffic and there was at least one error (every
+    share is then strictly inside (0, 1), so every logarithm is finite).
     Returns the (ticks x atoms) matrix and each tick's null share pi0.
     """
-    # Column 0: the null share; columns 1..: one alternative share per prior atom.
-    ratios = _ratios(float(prior_scale), float(tolerance))
-    exposure = n_c[:, None] * ratios
-    shares = exposure / (exposure + n_p[:, None])
-    # The binomial coefficient C(E, e) is the same under every share, so it cancels from the
-    # ratio: log Binom(e; E, pi) = e log(pi) + (E - e) log(1 - pi) + const. Every share is
-    # strictly inside (0, 1) because both variants had traffic, so both logs are finite.
-    log_lik = e_c[:, None] * np.log(shares) + (total - e_c)[:, None] * np.log1p(-shares)
-    return log_lik[:, 1:] - log_lik[:, :1], shares[:, 0]
+    log_ratios, log_totals = _log_terms(n_c, n_p, tolerance, prior_scale)
+    per_tick = e_c[:, None] * log_ratios - total[:, None] * (log_totals[:, 1:] - log_totals[:, :1])
+    null_share = n_c * (1.0 + tolerance) / np.exp(log_totals[:, 0])
+    return per_tick, null_share
 
 
 @lru_cache(maxsize=16)
