@@ -12,24 +12,26 @@ What is simulated
     error counts, as upstream does). Every other request fails independently with the
     variant's error rate: ``p_old`` for production, ``ratio * p_old`` for the candidate.
     Each variant's p95 latency per tick is 120 ms times log-normal noise the size of a sample
-    p95's (sd ~ 1.06 / sqrt(requests) in log space); latency is the same for both variants, so
-    the latency guard can only cause false rollbacks here, never catch anything.
+    p95's (sd ~ 1.06 / sqrt(requests) in log space); latency is the same for both variants
+    except in the two latency scenarios.
 
     Scenarios: ``p_old`` in {1 %, 0.1 %} x ``ratio`` in {1, 1.5, 2}, plus an error spike: for
     15 minutes, starting at a random minute in the first 45, both variants' error rates triple
-    (a broken dependency) while the candidate is healthy (ratio 1). ``--trials`` rollouts
-    (default 1000) per scenario and rule; half as many for ratio 1.5 and for ratio 2 at 0.1 %,
-    which no target depends on: about 100 CPU-seconds in all, under a minute on two idle cores.
+    (a broken dependency) while the candidate is healthy (ratio 1). Latency: a healthy candidate
+    whose first tick at each weight is 2x slower (cold start), and one 1.6x slower in every tick
+    (above the 1.5 guard). Low traffic: a healthy candidate on an endpoint serving 0.2 requests a
+    second (12 a minute), which cannot reach the default minimum sample in 6 h. ``--trials``
+    rollouts (default 1000) per scenario and rule; half as many for ratio 1.5, ratio 2 at 0.1 %
+    and the slow candidate, 4 % for low traffic (its rollouts run all 361 ticks and hardly vary):
+    about 150 CPU-seconds in all.
 
 What is compared, on the same scenarios in the same run
     * ``sequential``: our rollout. At the end of every tick the benchmark calls
       :func:`stainless.rollout.decision.decide` with the default :class:`RolloutPolicy` and
-      all ticks so far, and obeys it, as the controller does. (The observations are grown with
-      ``StepObservations.add_tick`` / ``next_step``; tests/rollout/test_decision.py checks that
-      this decides exactly like rebuilding them from stored ticks, the controller's way.)
-      "advance" moves to the
-      next weight (5, 10, 25, 50 %), "promote" ends the trial as a promotion, "rollback" as a
-      rollback (whatever the cause: error test, latency guard or deadline).
+      all ticks so far (a new ``StepObservations`` from the stored ticks, the controller's
+      way), and obeys it. "advance" moves to the next weight (5, 10, 25, 50 %), "promote" ends
+      the trial as a promotion, "rollback" as a rollback (whatever the cause: error test,
+      latency guard, not enough traffic).
     * ``first_failure``: every tick, a threshold check "candidate error rate > production error
       rate x (1 + tolerance)"; roll back on the first failed check. Like Flagger, a passing check
       after the step's bake time (60 s, i.e. every tick) advances one step; passing at the last
@@ -47,7 +49,13 @@ Reported
     candidate sample a single-look two-proportion test needs for the same power at the first
     step's weight (normal approximation; it always needs that many, so its median is itself);
     ``promotions_below_min``: promotions at ``p_old`` = 0.1 % with fewer candidate requests
-    than ``policy.min_promotion_requests`` (6,000 with the defaults).
+    than ``policy.min_promotion_requests`` (6,000 with the defaults);
+    ``false_rollback_cold_start``: rollback rate of the cold-start candidate;
+    ``detection_latency_1_6x``: rollback rate of the 1.6x slower one;
+    ``low_traffic_reported_not_enough_traffic``: share of low-traffic rollouts that ended with
+    the cause "not_enough_traffic" (inconclusive, not a failure), and
+    ``low_traffic_warned_at_load``: whether the load-time check
+    (:func:`stainless.rollout.feasibility.check_traffic`) warns at that traffic.
 
 The last line printed is one JSON object. ``--json`` prints only that line.
 """
