@@ -77,7 +77,7 @@ import numpy as np
 from stainless.rollout.decision import StepObservations, Tick, VariantCounts, decide
 from stainless.rollout.feasibility import check_traffic
 from stainless.rollout.policy import RolloutPolicy
-from stainless.rollout.statistics import fixed_horizon_sample_size
+from stainless.rollout.single_look import fixed_horizon_sample_size
 
 TICK_SECONDS = 60.0
 TRAFFIC_PER_TICK = (200.0, 1000.0)  # uniform range of a trial's mean requests per minute

@@ -42,11 +42,8 @@ from stainless.rollout.observations import (
     count_table,
 )
 from stainless.rollout.policy import RolloutPolicy
-from stainless.rollout.statistics import (
-    ErrorShareTest,
-    ShareTestResult,
-    ratio_confidence_interval,
-)
+from stainless.rollout.single_look import ratio_confidence_interval
+from stainless.rollout.statistics import ErrorShareTest, ShareTestResult
 
 Action = Literal["advance", "rollback", "wait", "promote"]
 # Which rule produced the decision, for metrics and alerts (the reason says it in words).
