@@ -217,9 +217,9 @@ def decide(policy: RolloutPolicy, observations: StepObservations, now: float) ->
         if choice == "rollback":
             return decision("rollback", cause, f"{overdue}; on_inconclusive is rollback.", 0.0)
         if choice == "promote" and enough_to_promote:
-            return decision(
+            return decision(  # the rollout as a whole had its sample: "deadline", not traffic
                 "promote",
-                cause,
+                "deadline",
                 f"{overdue}; on_inconclusive is promote and the minimum sample of "
                 f"{policy.min_promotion_requests:,} candidate requests was reached.",
                 100.0,
