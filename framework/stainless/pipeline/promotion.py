@@ -173,7 +173,7 @@ def paired_bootstrap(
     cand = table["candidate_score" if uses_score else "candidate_pred"].to_numpy()
     prod = table["production_score" if uses_score else "production_pred"].to_numpy()
     if uses_score and cand.dtype == object:
-        cand, prod = np.stack(cand), np.stack(prod)
+        cand, prod = np.stack(list(cand)), np.stack(list(prod))
     diffs = np.empty(samples)
     for i in range(samples):
         idx = rng.integers(0, n, n)

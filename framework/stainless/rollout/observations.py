@@ -26,9 +26,12 @@ def _count(name: str, value: object) -> int:
 def _latency(name: str, value: object) -> float | None:
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 <= value < math.inf:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise ValueError(f"{name} must be a non-negative number or None, got {value!r}")
-    return float(value)
+    number = float(value)
+    if not 0 <= number < math.inf:  # NaN fails this too
+        raise ValueError(f"{name} must be a non-negative number or None, got {value!r}")
+    return number
 
 
 @dataclass(frozen=True)

@@ -64,9 +64,10 @@ def mixture_prior(scale: float, atoms: int = PRIOR_ATOMS) -> MixturePrior:
     if not scale > 0 or atoms < 1:
         raise ValueError("mixture prior needs a positive scale and at least one atom")
     width = PRIOR_REACH * scale / atoms
-    centres = (np.arange(atoms) + 0.5) * width
+    centres = ((np.arange(atoms) + 0.5) * width).astype(np.float64)
     mass = stats.halfnorm.pdf(centres, scale=scale) * width
-    log_weights = np.log(mass / mass.sum())  # weights sum to one: Lambda starts at 1
+    # Weights sum to one: Lambda starts at 1.
+    log_weights = np.log(mass / mass.sum()).astype(np.float64)
     centres.setflags(write=False)
     log_weights.setflags(write=False)
     return MixturePrior(centres, log_weights)
