@@ -277,23 +277,17 @@ def _finish(
             fields=_fields(state, evidence),
             severity="success",
         )
-    elif inconclusive:
-        # Not a failure of the model: the traffic never brought the sample to judge it.
-        project.notify(
-            "rollout_step",
-            f"Version {state.candidate_version} withdrawn, inconclusive (not enough traffic): "
-            f"{reason}",
-            state.run_id,
-            fields=_fields(state, evidence),
-            severity="warning",
-        )
     else:
+        # Not enough traffic is no verdict on the model: a warning, not a rollback alert.
+        ended = (
+            "withdrawn, inconclusive (not enough traffic)" if inconclusive else "lost its traffic"
+        )
         project.notify(
             "rollout_step",
-            f"Version {state.candidate_version} lost its traffic: {reason}",
+            f"Version {state.candidate_version} {ended}: {reason}",
             state.run_id,
             fields=_fields(state, evidence),
-            severity="alert",
+            severity="warning" if inconclusive else "alert",
         )
     return state
 
