@@ -59,7 +59,6 @@ def test_no_errors_means_no_evidence() -> None:
     assert result.log_lr == pytest.approx(0.0, abs=1e-12)
     assert not result.crossed
     assert result.candidate_error_rate == 0.0
-    assert result.error_rate_ratio is None
 
 
 @pytest.mark.parametrize(
@@ -171,7 +170,6 @@ def test_result_numbers_for_people() -> None:
     result = error_share_test([100, 100], [4, 4], [900, 900], [9, 9], alpha=0.05)
     assert result.candidate_error_rate == pytest.approx(0.04)
     assert result.production_error_rate == pytest.approx(0.01)
-    assert result.error_rate_ratio == pytest.approx(4.0)
     assert result.expected_candidate_errors == pytest.approx(2.6)  # 26 errors x 10 % traffic
     assert result.observed_candidate_errors == 8
     assert result.log_threshold == pytest.approx(math.log(20))

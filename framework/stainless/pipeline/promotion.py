@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from functools import cache
 from typing import Any, Literal
 
@@ -84,9 +84,6 @@ class PromotionPolicy:
         if self.improvement == "relative":
             return self.min_improvement * abs(production)
         return self.min_improvement
-
-
-POLICY_KEYS = tuple(f.name for f in fields(PromotionPolicy))
 
 
 @cache

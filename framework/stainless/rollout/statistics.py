@@ -114,14 +114,6 @@ class ShareTestResult:
     def production_error_rate(self) -> float | None:
         return _rate(self.production_errors, self.production_requests)
 
-    @property
-    def error_rate_ratio(self) -> float | None:
-        """Candidate error rate / production error rate (None while undefined)."""
-        cand, prod = self.candidate_error_rate, self.production_error_rate
-        if cand is None or prod is None or prod == 0:
-            return None
-        return cand / prod
-
 
 def _rate(errors: int, requests: int) -> float | None:
     return errors / requests if requests > 0 else None
