@@ -9,10 +9,11 @@ from typing import Any
 
 import pytest
 
+from stainless.testing.fixtures import PROJECT_KEY
+
 CONFIG_FILE = "model.yaml"
 MARKER = "stainless"
 SUITE_MODULE = "stainless.testing.suite"
-PROJECT_KEY = pytest.StashKey[Path]()
 
 
 class StainlessSuiteWarning(UserWarning):
