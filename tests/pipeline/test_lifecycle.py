@@ -89,9 +89,7 @@ def test_until_stops_and_a_failed_run_resumes(project_dir):
     model_py = project_dir / "model.py"
     good = model_py.read_text()
     model_py.write_text(
-        good.replace(
-            'return {"prediction": float(model.predict(row)[0])}', 'return {"prediction": "high"}'
-        )
+        good.replace('{"prediction": price} for price', '{"prediction": "high"} for price')
     )
     report = run_lifecycle(project, "resume-me", in_process=True)
     assert report.failed == "evaluate"

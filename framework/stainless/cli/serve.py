@@ -43,7 +43,7 @@ from stainless.cli.options import project_options
     "--workers",
     type=click.IntRange(min=1),
     default=None,
-    help="Server processes (default: serving.workers in model.yaml).",
+    help="Server processes (default: serving.workers in model.yaml, else resources.serve.cpus).",
 )
 @click.option(
     "--log-level",
@@ -95,7 +95,7 @@ def serve(
     )
     click.echo(
         f"serving {served.name} version {served.version or '?'} from {served.model_dir} "
-        f"on http://{host}:{port} ({settings.workers} worker(s))",
+        f"on http://{host}:{port} ({settings.worker_count} worker(s))",
         err=True,
     )
     run_server(spec, host, port, served=served, log_level=log_level)

@@ -33,6 +33,7 @@ _SPAWN_ATTEMPTS = 3  # a free port can be taken between choosing it and the serv
 
 def model_server_command(project_dir: Path, model_dir: Path, version: int, port: int) -> list[str]:
     # -C: the server reads the project's `serving:` settings and captures data to its store.
+    # One worker: the local variants share this machine's cores (and its other servers).
     return [
         sys.executable,
         "-m",
@@ -48,6 +49,8 @@ def model_server_command(project_dir: Path, model_dir: Path, version: int, port:
         str(port),
         "--host",
         "127.0.0.1",
+        "--workers",
+        "1",
     ]
 
 
