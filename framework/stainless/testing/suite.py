@@ -223,6 +223,7 @@ def test_batch_and_single_answers_agree(
     """The server answers a request inside a batch of concurrent ones, or alone, depending on
     the load: both must give the same response."""
     from hypothesis import given
+    from hypothesis import settings as hypothesis_settings
     from hypothesis import strategies as st
 
     from stainless.testing.strategies import valid_requests
@@ -234,7 +235,11 @@ def test_batch_and_single_answers_agree(
     validator = schemas.request_validator
     requests = valid_requests(schemas.request).filter(validator.is_valid)
 
-    @settings(pytestconfig)
+    # A quarter of the examples: each one is up to 9 predictions, and the single answers are
+    # already explored by test_valid_requests_get_valid_responses.
+    base = settings(pytestconfig)
+
+    @hypothesis_settings(base, max_examples=max(10, base.max_examples // 4))
     @given(st.lists(requests, min_size=2, max_size=8))
     def check(batch: list[Any]) -> None:
         together = stainless_model.predict_valid(batch)
