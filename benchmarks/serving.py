@@ -6,7 +6,8 @@ refuses, non-zero; `make benchmarks` installs them).
 
 Also measures in-process costs: our ASGI app vs the bare app called directly (no sockets), and
 the compiled request validator on the template's example request. With --json the last line
-is one JSON object: throughput_vs_bare, throughput_vs_mlserver, overhead_us, validation_us, plus the raw numbers.
+is one JSON object: throughput_vs_bare, throughput_vs_mlserver, overhead_us, validation_us,
+plus the raw numbers.
 """
 
 from __future__ import annotations

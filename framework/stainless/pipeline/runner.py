@@ -49,6 +49,36 @@ STAGE_RESOURCES = {
     "decide": "preprocess",
 }
 
+# Imported once by local compute and shared with every stage process it forks (see
+# backends/compute/local.py): the data libraries a stage of the template (and most models)
+# imports, and the framework's own stage code. Missing ones are skipped.
+PRELOAD = (
+    "numpy",
+    "pandas",
+    "pyarrow.parquet",
+    "duckdb",
+    "joblib",
+    "scipy.sparse",
+    "sklearn",
+    "sklearn.base",
+    "sklearn.compose",
+    "sklearn.ensemble",
+    "sklearn.linear_model",
+    "sklearn.metrics",
+    "sklearn.model_selection",
+    "sklearn.pipeline",
+    "sklearn.preprocessing",
+    "matplotlib",
+    "matplotlib.pyplot",
+    "jsonschema_rs",
+    "stainless.cli",
+    "stainless.cli.stages",
+    "stainless.pipeline.preprocess",
+    "stainless.pipeline.train",
+    "stainless.pipeline.evaluate",
+    "stainless.pipeline.decide",
+)
+
 
 @dataclass
 class RunReport:
@@ -209,6 +239,7 @@ def _run_subprocess(project: Project, stage: str, run_id: str) -> dict[str, Any]
         memory_gb=float(resources["memory_gb"]),
         timeout_s=config.max_runtime_seconds,
         env={"STAINLESS_LOG_FORMAT": "plain"},
+        preload=PRELOAD,
     )
     result = open_compute("local://", project.dir).run(job)
     if result.reason:

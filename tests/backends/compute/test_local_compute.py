@@ -43,3 +43,77 @@ def test_memory_limit_stops_the_stage(tmp_path):
     result = open_compute("local://", tmp_path).run(job(tmp_path, code, memory_gb=0.25))
     assert result.reason is not None and "exceeded its memory of 0.25 GiB" in result.reason
     assert result.peak_memory_mb > 256
+
+
+PROBE = """
+import json, os, sys, time
+from pathlib import Path
+
+Path("out.json").write_text(json.dumps({
+    "preloaded": "colorsys" in sys.modules, "leader": os.getsid(0) == os.getpid(),
+    "argv": sys.argv[1:], "probe": os.environ.get("PROBE"), "cwd": os.getcwd(),
+    "threads": os.environ.get("OMP_NUM_THREADS"),
+}))
+print("stdout goes to stderr")
+if sys.argv[1] == "sleep":
+    time.sleep(30)
+if sys.argv[1] == "grow":
+    blocks = [bytearray(20 << 20) for _ in range(40)]
+    time.sleep(30)
+raise SystemExit(int(sys.argv[1]))
+"""
+
+
+def module_job(tmp_path: Path, arg: str, timeout: float = 30, memory_gb: float = 2) -> StageJob:
+    (tmp_path / "probe_stage.py").write_text(PROBE)
+    return StageJob(
+        stage="train",
+        run_id="r",
+        command=[sys.executable, "-m", "probe_stage", arg],
+        cwd=tmp_path,
+        cpus=2,
+        memory_gb=memory_gb,
+        timeout_s=timeout,
+        env={"PROBE": "yes"},
+        preload=("colorsys",),
+    )
+
+
+@pytest.mark.integration
+def test_a_python_stage_is_forked_from_a_preloaded_process(tmp_path, capfd):
+    import json
+    import threading
+
+    assert threading.active_count() == 1  # else the backend spawns (and this test would fail)
+    assert "colorsys" not in sys.modules
+    result = open_compute("local://", tmp_path).run(module_job(tmp_path, "3"))
+    assert result.returncode == 3 and result.reason is None
+    seen = json.loads((tmp_path / "out.json").read_text())
+    assert seen == {
+        "preloaded": True,  # imported here once, inherited by the stage process
+        "leader": True,  # its own session: killed as a group on its limits
+        "argv": ["3"],
+        "probe": "yes",
+        "cwd": str(tmp_path),
+        "threads": "2",
+    }
+    assert "stdout goes to stderr" in capfd.readouterr().err
+
+
+@pytest.mark.integration
+def test_forked_stages_keep_their_limits(tmp_path):
+    compute = open_compute("local://", tmp_path)
+    slow = compute.run(module_job(tmp_path, "sleep", timeout=1))
+    assert slow.reason == "exceeded max_runtime of 1s" and slow.returncode != 0
+    big = compute.run(module_job(tmp_path, "grow", memory_gb=0.4))
+    assert big.reason is not None and "exceeded its memory of 0.4 GiB" in big.reason
+
+
+@pytest.mark.integration
+def test_forking_can_be_switched_off(tmp_path, monkeypatch):
+    import json
+
+    monkeypatch.setenv("STAINLESS_STAGE_FORK", "0")
+    result = open_compute("local://", tmp_path).run(module_job(tmp_path, "0"))
+    assert result.returncode == 0
+    assert json.loads((tmp_path / "out.json").read_text())["preloaded"] is False
