@@ -34,7 +34,10 @@ install_venv() {  # install_venv DIR STAMP PACKAGES...
   echo "$stamp" > "$dir/.stamp"
 }
 
-install_venv .venv-mlserver "mlserver-1.7.1 $pins" mlserver==1.7.1 mlserver-sklearn==1.7.1 $pins
+# uvloop 0.22+ raises in asyncio.get_event_loop() outside a running loop, which MLServer
+# 1.7.1's parallel inference workers call at start-up: they die and the model never loads.
+install_venv .venv-mlserver "mlserver-1.7.1 uvloop<0.22 $pins" \
+  mlserver==1.7.1 mlserver-sklearn==1.7.1 "uvloop<0.22" $pins
 .venv-mlserver/bin/mlserver --help >/dev/null
 
 # BentoML is optional: a resolver conflict or a failed build is reported, not fatal.

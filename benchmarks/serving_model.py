@@ -282,7 +282,7 @@ def main() -> None:
         base = f"http://127.0.0.1:{port}"
         try:
             process = start(
-                [str(MLSERVER), "start", str(models)], f"{base}/v2/health/ready", folder
+                [str(MLSERVER), "start", str(models)], f"{base}/v2/models/houses/ready", folder
             )
         except RuntimeError as exc:
             raise SystemExit(REFUSE.format(what=f"MLServer could not start ({exc})")) from None
