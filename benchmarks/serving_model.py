@@ -6,6 +6,7 @@ served side by side by
 - ``stainless serve`` with the template's ``@stainless.batch`` model.py (``batched``);
 - MLServer 1.7.1's scikit-learn runtime on the same ``model.joblib``, with its adaptive batching
   (``mlserver``);
+- BentoML 1.4.40, a batchable API over the same pipeline (``bentoml``), when it is installed;
 
 each with as many workers as the machine has cores, loaded by wrk with 64 connections, and our
 batched server also with one connection (its unloaded latency).
@@ -39,6 +40,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 PYTHON = sys.executable
 MLSERVER = ROOT / ".venv-mlserver" / "bin" / "mlserver"
+BENTOML = ROOT / ".venv-bentoml" / "bin" / "bentoml"
 REFUSE = (
     "serving_model benchmark: refusing to run: {what}. `make benchmarks` installs the anchors "
     "(.ci/benchmark-setup.sh)"
@@ -86,6 +88,37 @@ MLSERVER_REQUEST = {
         },
     ],
 }
+# BentoML's adaptive batching: a batchable API over the same pipeline, same bounds as ours.
+BENTOML_SERVICE = """
+import os
+
+import bentoml
+import joblib
+import pandas as pd
+from pydantic import BaseModel
+
+FEATURES = ["area_sqm", "bedrooms", "age_years", "distance_km", "neighborhood"]
+
+
+class House(BaseModel):
+    area_sqm: float
+    bedrooms: int
+    age_years: int
+    distance_km: float
+    neighborhood: str
+
+
+@bentoml.service(workers=int(os.environ["BENCH_WORKERS"]))
+class Houses:
+    def __init__(self) -> None:
+        self.model = joblib.load(os.environ["BENCH_MODEL"])
+
+    @bentoml.api(batchable=True, max_batch_size=32, max_latency_ms=1000)
+    def predict(self, houses: list[House]) -> list[float]:
+        rows = pd.DataFrame.from_records([h.model_dump() for h in houses], columns=FEATURES)
+        return self.model.predict(rows).tolist()
+"""
+BENTOML_REQUEST = {"houses": [REQUEST]}
 WRK_SCRIPT = """
 wrk.method = "POST"
 wrk.body = {body}
@@ -169,11 +202,16 @@ def mlserver_folder(model_dir: Path, folder: Path, port: int, workers: int) -> P
 
 
 def start(
-    command: list[str], ping: str, cwd: Path, timeout: float = 180
+    command: list[str],
+    ping: str,
+    cwd: Path,
+    timeout: float = 180,
+    env: dict[str, str] | None = None,
 ) -> subprocess.Popen[bytes]:
     process = subprocess.Popen(
         command,
         cwd=cwd,
+        env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         start_new_session=True,
@@ -247,6 +285,30 @@ def serve_ours(model_dir: Path, workers: int, folder: Path) -> tuple[subprocess.
     return start(command, f"{base}/ping", folder), f"{base}/invocations"
 
 
+def run_bentoml(model_dir: Path, folder: Path, args: argparse.Namespace) -> dict[str, Any]:
+    service = folder / "bentoml"
+    service.mkdir()
+    (service / "service.py").write_text(BENTOML_SERVICE)
+    port = free_port()
+    env = {
+        **os.environ,
+        "BENCH_MODEL": str(model_dir / "model.joblib"),
+        "BENCH_WORKERS": str(args.workers),
+        "BENTOML_HOME": str(folder / "bentoml-home"),
+        "BENTOML_DO_NOT_TRACK": "true",
+    }
+    command = [str(BENTOML), "serve", "service:Houses", "--port", str(port)]
+    process = start(command, f"http://127.0.0.1:{port}/readyz", service, env=env)
+    try:
+        url = f"http://127.0.0.1:{port}/predict"
+        check = httpx.post(url, json=BENTOML_REQUEST, timeout=30)
+        if check.status_code != 200:
+            raise RuntimeError(f"BentoML answered {check.status_code}: {check.text[:300]}")
+        return wrk(url, BENTOML_REQUEST, args.seconds, args.connections)
+    finally:
+        stop(process)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -296,6 +358,16 @@ def main() -> None:
             report("mlserver", results["mlserver"])
         finally:
             stop(process)
+        bentoml_error = None
+        if BENTOML.exists():
+            try:
+                results["bentoml"] = run_bentoml(batched_dir, folder, args)
+                report("bentoml", results["bentoml"])
+            except (RuntimeError, subprocess.CalledProcessError) as exc:
+                bentoml_error = str(exc)[-500:]
+                print(f"bentoml: not measured ({bentoml_error})", file=sys.stderr)
+        else:
+            bentoml_error = f"BentoML is not installed in {BENTOML.parent} (optional)"
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -307,6 +379,10 @@ def main() -> None:
         "batched_vs_per_row": round(batched["rps"] / results["per_row"]["rps"], 2),
         "batched_vs_mlserver": round(batched["rps"] / results["mlserver"]["rps"], 2),
         "p99_over_single_p50": round(batched["p99_ms"] / results["batched_single"]["p50_ms"], 2),
+        "batched_vs_bentoml": (
+            round(batched["rps"] / results["bentoml"]["rps"], 2) if "bentoml" in results else None
+        ),
+        "bentoml_error": bentoml_error,
         "rps": {name: round(r["rps"]) for name, r in results.items()},
         "p50_ms": {name: round(r["p50_ms"], 2) for name, r in results.items()},
         "p99_ms": {name: round(r["p99_ms"], 2) for name, r in results.items()},
