@@ -5,7 +5,6 @@ edit and what to change.
 
 from __future__ import annotations
 
-import math
 import typing
 import warnings
 from typing import TYPE_CHECKING, Any
@@ -223,71 +222,29 @@ def test_valid_requests_get_valid_responses(
 def test_batch_and_single_answers_agree(
     stainless_model: Any, stainless_stages: Stages, pytestconfig: pytest.Config
 ) -> None:
-    """The server answers a request inside a batch of concurrent ones, or alone, depending on
-    the load: both must give the same response."""
+    """Batched or alone (the server's choice, by load), a request gets the same response."""
     from hypothesis import given
     from hypothesis import settings as hypothesis_settings
-    from hypothesis import strategies as st
 
-    from stainless.testing.strategies import valid_requests
+    from stainless.testing.agreement import batches_of_valid_requests, disagreement
 
     if not stainless_model.batches:
         pytest.skip("model.py has no batch function (@stainless.batch or predict_batch)")
-    file = hook_file(stainless_stages, "model")
-    schemas = stainless_model.schemas
-    validator = schemas.request_validator
-    requests = valid_requests(schemas.request).filter(validator.is_valid)
+    file, base, found = hook_file(stainless_stages, "model"), settings(pytestconfig), []
 
-    # A quarter of the examples: each one is up to 9 predictions, and the single answers are
-    # already explored by test_valid_requests_get_valid_responses.
-    base = settings(pytestconfig)
-
+    # A quarter of the examples: each is up to 9 predictions (singles are explored above).
     @hypothesis_settings(base, max_examples=max(10, base.max_examples // 4))
-    @given(st.lists(requests, min_size=2, max_size=8))
+    @given(batches_of_valid_requests(stainless_model.schemas))
     def check(batch: list[Any]) -> None:
-        together = stainless_model.predict_valid(batch)
-        for index, (request, joint) in enumerate(zip(batch, together, strict=True)):
-            try:
-                alone: Any = stainless_model.predict(request)
-            except PredictionError as exc:
-                alone = exc
-            if isinstance(alone, PredictionError) or isinstance(joint, PredictionError):
-                if isinstance(alone, PredictionError) and isinstance(joint, PredictionError):
-                    continue  # failing alone and in a batch alike: the other tests report it
-                outcome = "fails" if isinstance(joint, PredictionError) else "succeeds"
-                raise AssertionError(
-                    f"{file}: request {truncate(request, 300)} {outcome} in a batch of "
-                    f"{len(batch)} (position {index}) but not alone. Fix: make the batch "
-                    "function treat each request independently of its neighbours"
-                )
-            if not _same(alone, joint):
-                raise AssertionError(
-                    f"{file}: the batch function answers {truncate(joint, 200)} for "
-                    f"{truncate(request, 300)} at position {index} of a batch of {len(batch)}, "
-                    f"but {truncate(alone, 200)} alone. Fix: return one response per request, "
-                    "in the order of the requests, computed independently of the others"
-                )
+        problem = disagreement(stainless_model, batch, file)
+        if problem:
+            found.append(problem)
+            raise AssertionError(problem)
 
-    problem = None
     try:
         check()
-    except AssertionError as exc:
-        problem = str(exc)
-    if problem:
-        fail(problem)
-
-
-def _same(a: Any, b: Any) -> bool:
-    """Equal, numbers up to rounding (a vectorised call may sum in another order)."""
-    if isinstance(a, bool) or isinstance(b, bool):
-        return a == b
-    if isinstance(a, int | float) and isinstance(b, int | float):
-        return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12) or (a != a and b != b)
-    if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(_same(a[key], b[key]) for key in a)
-    if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
-    return bool(a == b)
+    except AssertionError:
+        fail(found[-1] if found else "batch and single answers disagree")
 
 
 def test_invalid_requests_get_4xx_never_5xx(
