@@ -43,6 +43,7 @@ benchmarks: setup
 	bash .ci/airflow-setup.sh
 	$(BIN)/python benchmarks/serving.py --json
 	$(BIN)/python benchmarks/serving_model.py --json
+	$(BIN)/python benchmarks/lifecycle.py --json
 	$(BIN)/python benchmarks/canary.py --json
 	.venv-airflow/bin/python benchmarks/dag_parse.py --json
 
