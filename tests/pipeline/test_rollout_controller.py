@@ -153,6 +153,9 @@ def test_kill_9_of_the_controller_at_any_moment_resumes(bake, monkeypatch):
     path = bake()
     config = yaml.safe_load((path / "model.yaml").read_text())
     config["rollout"]["local"]["tick_seconds"] = 0.5
+    # Enough requests per step that the rollout outlives several controllers even when they
+    # start fast (traffic counts while a controller is down, so a short rollout ends in two).
+    config["rollout"]["local"]["min_requests_per_step"] = 800
     (path / "model.yaml").write_text(yaml.safe_dump(config))
     project, _ = project_with(path, monkeypatch, alpha=300)
     assert run_lifecycle(project, "v1", in_process=True).ok
