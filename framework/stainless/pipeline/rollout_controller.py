@@ -171,7 +171,7 @@ def _tick(project: Workspace, run_id: str, now: float | None) -> RolloutState:
         "at": now,
         "action": decision.action,
         "reason": decision.reason,
-        "cause": getattr(decision, "cause", None),
+        "cause": decision.cause,
         "target_weight": decision.target_weight,
         "evidence": decision.evidence,
         "step_index": state.step_index,
@@ -199,6 +199,7 @@ def _tick(project: Workspace, run_id: str, now: float | None) -> RolloutState:
     next_state = {"advance": "canary", "promote": "promoted", "rollback": "rolled_back"}[action]
     target = {"promote": 100.0, "rollback": 0.0}.get(action, decision.target_weight)
     state.pending = _intent(action, target, next_state, decision.reason, now)
+    state.pending["cause"] = decision.cause
     if action == "advance":
         state.pending["step_index"] = state.step_index + 1
     _save(project, state)
@@ -246,7 +247,14 @@ def resume_pending(project: Workspace, state: RolloutState) -> RolloutState:
         )
         return state
     state.pending = None
-    return _finish(project, state, pending["state"], pending["weight"], pending["reason"])
+    return _finish(
+        project,
+        state,
+        pending["state"],
+        pending["weight"],
+        pending["reason"],
+        inconclusive=pending.get("cause") == "not_enough_traffic",
+    )
 
 
 def pause(project: Workspace, run_id: str, who: str = "user") -> RolloutState:
@@ -315,7 +323,12 @@ def _manual(
 
 
 def _finish(
-    project: Workspace, state: RolloutState, final: str, weight: float, reason: str
+    project: Workspace,
+    state: RolloutState,
+    final: str,
+    weight: float,
+    reason: str,
+    inconclusive: bool = False,
 ) -> RolloutState:
     state.state, state.weight, state.reason = final, weight, reason
     _save(project, state)
@@ -330,12 +343,16 @@ def _finish(
             severity="success",
         )
     else:
+        # Not enough traffic is no verdict on the model: a warning, not a rollback alert.
+        ended = (
+            "withdrawn, inconclusive (not enough traffic)" if inconclusive else "lost its traffic"
+        )
         project.notify(
             "rollout_step",
-            f"Version {state.candidate_version} lost its traffic: {reason}",
+            f"Version {state.candidate_version} {ended}: {reason}",
             state.run_id,
             fields=fields(state, evidence),
-            severity="alert",
+            severity="warning" if inconclusive else "alert",
         )
     return state
 
@@ -379,21 +396,3 @@ def _require(project: Workspace, run_id: str) -> RolloutState:
             fix=f"deploy it first: `stainless rollout start --run-id {run_id}`",
         )
     return state
-
-
-def serve_only(project: Workspace, version: int) -> None:
-    """Make the endpoint serve one version with all traffic (manual rollback). Starts the
-    endpoint when it is down; any other variant is drained, then removed."""
-    record = project.registry.get(version)
-    spec = variant_spec(project, record.run_id, version, 1.0)
-    endpoint = project.endpoint
-    status = endpoint.status()
-    if not status.running:
-        endpoint.up(spec)
-        status = endpoint.status()
-    if spec.name not in {v.name for v in status.variants}:
-        endpoint.add_variant(spec)
-    others = [v.name for v in status.variants if v.name != spec.name]
-    endpoint.set_weights({spec.name: 1.0, **{name: 0.0 for name in others}})
-    for name in others:
-        endpoint.remove_variant(name)

@@ -22,7 +22,7 @@ def delta(
 ) -> dict[str, Any]:
     """This tick's traffic of a variant: cumulative counts minus those at the last tick."""
     if variant is None:
-        return {"requests": 0, "errors": 0, "client_errors": 0, "latency_p95_ms": None}
+        return {"requests": 0, "errors": 0, "client_errors": 0}
     now = since_start.get(variant, VariantCounters())
     before = baseline.get(variant, {})
 
@@ -34,8 +34,13 @@ def delta(
     errors = min(errors, requests)
     client = min(client, requests - errors)
     counters = recent.get(variant)
-    p95 = counters.latency_p95_ms if counters is not None else None
-    return {"requests": requests, "errors": errors, "client_errors": client, "latency_p95_ms": p95}
+    return {
+        "requests": requests,
+        "errors": errors,
+        "client_errors": client,
+        "latency_p95_ms": counters.latency_p95_ms if counters is not None else None,
+        "latency_p99_ms": counters.latency_p99_ms if counters is not None else None,
+    }
 
 
 def observations(state: RolloutState) -> StepObservations:

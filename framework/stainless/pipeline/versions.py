@@ -15,6 +15,7 @@ from stainless.core import faults
 from stainless.core.errors import StainlessError
 from stainless.pipeline.endpoint_lease import claimed_by, endpoint_lease
 from stainless.workspace import Workspace
+from stainless.workspace.variants import variant_spec
 
 
 @dataclass(frozen=True)
@@ -54,8 +55,6 @@ def rollback_to(
                 "or pass --force to serve it anyway",
             )
         aborted = _abort_rollout_in_flight(project)
-        from stainless.pipeline.rollout_controller import serve_only
-
         serve_only(project, version)
         faults.point("rollback:endpoint-switched")
         current = registry.production()
@@ -89,3 +88,21 @@ def _abort_rollout_in_flight(project: Workspace) -> str | None:
         abort(project, run_id, "aborted by a manual rollback")
     Finalize().run(project, run_id)
     return run_id
+
+
+def serve_only(project: Workspace, version: int) -> None:
+    """Make the endpoint serve one version with all traffic (manual rollback). Starts the
+    endpoint when it is down; any other variant is drained, then removed."""
+    record = project.registry.get(version)
+    spec = variant_spec(project, record.run_id, version, 1.0)
+    endpoint = project.endpoint
+    status = endpoint.status()
+    if not status.running:
+        endpoint.up(spec)
+        status = endpoint.status()
+    if spec.name not in {v.name for v in status.variants}:
+        endpoint.add_variant(spec)
+    others = [v.name for v in status.variants if v.name != spec.name]
+    endpoint.set_weights({spec.name: 1.0, **{name: 0.0 for name in others}})
+    for name in others:
+        endpoint.remove_variant(name)
