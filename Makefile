@@ -30,11 +30,12 @@ test: setup
 	bash .ci/docker-setup.sh || { [ -z "$${STAINLESS_REQUIRE_DOCKER:-}" ] && echo "no Docker engine: docker tests will be skipped"; }
 	bash .ci/airflow-setup.sh
 	bash .ci/snowflake-setup.sh
+	bash .ci/sagemaker-setup.sh
 	$(MAKE) lint
 	$(BIN)/pytest
 
 test-fast: setup
-	$(BIN)/pytest -m "not integration and not docker and not airflow"
+	$(BIN)/pytest -m "not integration and not docker and not airflow and not sagemaker"
 
 benchmarks: setup
 	$(BIN)/python benchmarks/serving.py --json
@@ -42,4 +43,4 @@ benchmarks: setup
 	.venv-airflow/bin/python benchmarks/dag_parse.py --json
 
 clean:
-	rm -rf $(VENV) .venv-airflow .venv-snowflake .stainless
+	rm -rf $(VENV) .venv-airflow .venv-snowflake .venv-sagemaker .stainless
