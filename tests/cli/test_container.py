@@ -35,6 +35,7 @@ from support.model_image import (
 from support.registry import docker_registry
 
 STAINLESS = [sys.executable, "-m", "stainless"]
+MOTO_ACCOUNT = "123456789012"  # moto's default account; its ECR password is "<account>-auth-token"
 
 
 # --- without Docker ------------------------------------------------------------------------
@@ -255,22 +256,42 @@ def test_a_rebuild_reuses_the_wheel_cache_and_layers(built):
 
 @pytest.mark.docker
 @pytest.mark.integration
-def test_build_push_reaches_a_real_registry(built, tmp_path):
-    """What CI's build-and-push-image job runs, against Debian's docker-registry on loopback."""
-    with docker_registry(tmp_path) as registry:
+def test_login_then_build_push_reach_a_real_registry(built, tmp_path, monkeypatch):
+    """CI's build-and-push-image job, command for command: `stainless container login` (an ECR
+    token from moto's ECR) and `stainless container build --push`, against Debian's
+    docker-registry on loopback demanding that token as ECR does."""
+    from support.moto_server import moto_server
+
+    monkeypatch.setenv("DOCKER_CONFIG", str(tmp_path / "docker-config"))  # our logins only
+    with (
+        moto_server(monkeypatch),
+        docker_registry(
+            tmp_path / "registry", users={"AWS": f"{MOTO_ACCOUNT}-auth-token"}
+        ) as registry,
+    ):
         command = [*STAINLESS, "container", "build", "-C", str(built.project)]
         command += ["--tag", "house-prices:abc123", "--push", registry, "--json"]
         if built.base:
             command += ["--base-image", built.base]
-        pushed = subprocess.run(
-            command, env=clean_env(), capture_output=True, text=True, timeout=600
-        )
+        refused = subprocess.run(command, env=clean_env(), capture_output=True, text=True)
+        assert refused.returncode != 0
+        assert f"stainless container login {registry}" in refused.stderr  # says what to do
+
+        login = [*STAINLESS, "container", "login", registry, "--registry-id", MOTO_ACCOUNT]
+        logged_in = subprocess.run(login, env=clean_env(), capture_output=True, text=True)
+        assert logged_in.returncode == 0, logged_in.stderr[-3000:]
+        assert f"{MOTO_ACCOUNT}-auth-token" not in logged_in.stdout + logged_in.stderr
+        pushed = subprocess.run(command, env=clean_env(), capture_output=True, text=True)
         assert pushed.returncode == 0, pushed.stderr[-3000:]
         report = json.loads(pushed.stdout)
         reference = f"{registry}/house-prices:abc123"
         assert report["pushed"] == reference and report["image_id"] == built.image_id
-        tags = httpx.get(f"http://{registry}/v2/house-prices/tags/list", timeout=10).json()
-        assert tags == {"name": "house-prices", "tags": ["abc123"]}
+        listing = httpx.get(
+            f"http://{registry}/v2/house-prices/tags/list",
+            auth=("AWS", f"{MOTO_ACCOUNT}-auth-token"),
+            timeout=10,
+        )
+        assert listing.json() == {"name": "house-prices", "tags": ["abc123"]}
         # What SageMaker does with the URI: pull it (after forgetting the local tag).
         assert docker("rmi", reference).returncode == 0
         pulled = docker("pull", reference, timeout=300)
@@ -278,6 +299,21 @@ def test_build_push_reaches_a_real_registry(built, tmp_path):
         inspected = json.loads(docker("image", "inspect", reference).stdout)[0]
         assert inspected["Id"] == built.image_id
         docker("rmi", reference)
+
+
+def test_login_names_the_registry_when_aws_refuses(monkeypatch, tmp_path):
+    from click.testing import CliRunner
+    from stainless.cli import main
+
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")  # nobody answers
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "x")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "y")
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    registry = "123456789012.dkr.ecr.eu-west-1.amazonaws.com"
+    result = CliRunner().invoke(main, ["container", "login", registry])
+    assert result.exit_code != 0
+    assert f"cannot get an ECR login token for {registry}" in result.output
+    assert "ecr:GetAuthorizationToken" in result.output
 
 
 def wait_for_ping(base: str, container: str, timeout_s: float = 90) -> None:

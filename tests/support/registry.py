@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,8 +19,9 @@ from support.model_image import free_port
 
 
 @contextmanager
-def docker_registry(folder: Path) -> Iterator[str]:
-    """Yields the registry's host:port; its storage lives in ``folder``."""
+def docker_registry(folder: Path, users: dict[str, str] | None = None) -> Iterator[str]:
+    """Yields the registry's host:port; its storage lives in ``folder``. With ``users`` (name:
+    password) it demands HTTP basic auth, as ECR does."""
     binary = shutil.which("docker-registry")
     if binary is None:
         reason = (
@@ -36,6 +38,14 @@ def docker_registry(folder: Path) -> Iterator[str]:
         f"storage: {{filesystem: {{rootdirectory: {folder / 'storage'}}}}}\n"
         f"http: {{addr: '127.0.0.1:{port}'}}\n"
     )
+    if users:
+        (folder / "htpasswd").write_text(
+            "".join(f"{name}:{bcrypt_hash(password)}\n" for name, password in users.items())
+        )
+        with config.open("a") as text:
+            text.write(
+                f"auth: {{htpasswd: {{realm: stainless-test, path: {folder / 'htpasswd'}}}}}\n"
+            )
     log = (folder / "registry.log").open("w")
     process = subprocess.Popen([binary, "serve", str(config)], stdout=log, stderr=log)
     address = f"127.0.0.1:{port}"
@@ -58,3 +68,21 @@ def docker_registry(folder: Path) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             process.kill()
         log.close()
+
+
+def bcrypt_hash(password: str) -> str:
+    """The registry's htpasswd wants bcrypt: the C library's crypt(3) makes it (Python 3.11's
+    deprecated crypt module, in a child so its DeprecationWarning stays out of the suite)."""
+    code = (
+        "import crypt, sys; "
+        "print(crypt.crypt(sys.stdin.read(), crypt.mksalt(crypt.METHOD_BLOWFISH)))"
+    )
+    made = subprocess.run(
+        [sys.executable, "-W", "ignore", "-c", code],
+        input=password,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert made.stdout.startswith("$2"), made.stdout
+    return made.stdout.strip()
