@@ -296,6 +296,18 @@ def _explain(error: ValidationError, file: str, total: int) -> ConfigError:
         "exclusiveMaximum": lambda: f"a number < {value}",
         "minLength": lambda: f"text of at least {value} character(s)",
     }.get(validator, lambda: error.message)()
+    path = [str(part) for part in error.absolute_path]
+    if "secrets" in path[:-1]:
+        # What sits where a reference belongs is most likely the secret itself: never echo it.
+        return ConfigError(
+            f"a secret must be given by reference, not by value{more}",
+            file=file,
+            key=key,
+            expected="secretsmanager://ID[#KEY], ssm:///NAME or env://NAME",
+            found="a value that is not a reference (not shown)",
+            fix="store the value in Secrets Manager or SSM Parameter Store and name it here; "
+            "if it was committed, rotate it",
+        )
     return ConfigError(
         f"invalid value{more}",
         file=file,
