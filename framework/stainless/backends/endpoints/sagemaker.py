@@ -82,6 +82,19 @@ def config_variants(
     return variants
 
 
+def _not_found(exc: Exception) -> bool:
+    """Application Auto Scaling's answer for a target or policy that is not there
+    (ObjectNotFoundException; some implementations say ValidationException "No ... found")."""
+    response = getattr(exc, "response", None)
+    if not isinstance(response, dict):
+        return False
+    error = response.get("Error", {})
+    message = str(error.get("Message", "")).lower()
+    return error.get("Code") == "ObjectNotFoundException" or (
+        error.get("Code") == "ValidationException" and "no " in message and "found" in message
+    )
+
+
 def scaling_resource_id(endpoint: str, variant: str) -> str:
     return f"endpoint/{endpoint}/variant/{variant}"
 
@@ -419,10 +432,9 @@ class SageMakerEndpoint:
         ):
             try:
                 getattr(self.autoscaling, operation)(**target, **extra)
-            except self.autoscaling.exceptions.ObjectNotFoundException:
-                continue
             except Exception as exc:
-                raise self._error(operation, exc) from exc
+                if not _not_found(exc):
+                    raise self._error(operation, exc) from exc
 
     def _update(self, variants: list[dict[str, Any]]) -> None:
         config = self._new_config(variants)
