@@ -21,6 +21,13 @@ log = logging.getLogger("stainless.airflow")
 ENV_IMAGE = "STAINLESS_IMAGE"
 ENV_ROLE = "STAINLESS_SAGEMAKER_ROLE"
 ENV_OUTPUT = "STAINLESS_SAGEMAKER_OUTPUT"
+# Airflow connections a deployment may define instead of (or besides) model.yaml's secrets:
+# conn id -> {connection attribute: environment variable the backend reads}.
+CONNECTIONS = {
+    "stainless_slack": {"password": "SLACK_BOT_TOKEN"},
+    "stainless_slack_webhook": {"password": "SLACK_WEBHOOK_URL"},
+    "stainless_snowflake": {"login": "SNOWFLAKE_USER", "password": "SNOWFLAKE_PASSWORD"},
+}
 
 
 def open_project(spec: dict[str, Any]) -> Any:
@@ -32,7 +39,45 @@ def open_project(spec: dict[str, Any]) -> Any:
         project_dir = Path(spec["project_dir"])
     else:  # aws: hooks run in the image; the worker only needs scratch space
         project_dir = Path(tempfile.gettempdir()) / "stainless" / spec["model"]
+    connections_to_env()
+    # The project resolves model.yaml's secrets itself, when it first notifies or reads data.
     return Project(config_from_mapping(spec["config"], project_dir, env=spec["env"]))
+
+
+def connections_to_env(environ: Any = None) -> list[str]:
+    """Copy the stainless_* Airflow connections that exist into this task process's
+    environment (a variable already set wins). Task run time only: a DAG file's parse never
+    reaches here, so the metadata database and secrets backend are never asked while parsing.
+    Returns the variable names set (values are never logged)."""
+    from stainless.core import redact
+
+    target = os.environ if environ is None else environ
+    wanted = {
+        conn_id: mapping
+        for conn_id, mapping in CONNECTIONS.items()
+        if any(not target.get(variable) for variable in mapping.values())
+    }
+    if not wanted:
+        return []
+    try:
+        from airflow.sdk import Connection
+    except ImportError:  # not inside Airflow (a test calling the task functions directly)
+        return []
+    set_names = []
+    for conn_id, mapping in wanted.items():
+        try:
+            connection = Connection.get(conn_id)
+        except Exception:  # undefined: Airflow raises its own not-found error; nothing to copy
+            continue
+        for attribute, variable in mapping.items():
+            value = getattr(connection, attribute, None)
+            if value and not target.get(variable):
+                redact.register(str(value))
+                target[variable] = str(value)
+                set_names.append(variable)
+    if set_names:
+        log.info("from Airflow connections: %s", ", ".join(sorted(set_names)))
+    return set_names
 
 
 def run_id_of(context: Any) -> str:

@@ -17,6 +17,7 @@ from stainless.core.errors import StainlessError
 from stainless.pipeline.layout import model_key
 from stainless.pipeline.packaging import extract_model
 from stainless.pipeline.project import Project
+from stainless.project.hosting import endpoint_settings
 
 name_option = click.option(
     "--name", default=None, help="Endpoint name (default: the model's name from model.yaml)."
@@ -24,7 +25,11 @@ name_option = click.option(
 
 
 def open_project_endpoint(project: Project, name: str | None) -> Endpoint:
-    return open_endpoint(project.config.backend("endpoint"), project.dir, name or project.name)
+    if name is None:
+        return project.endpoint
+    return open_endpoint(
+        project.config.backend("endpoint"), project.dir, name, endpoint_settings(project.config)
+    )
 
 
 def variant_spec(

@@ -26,6 +26,7 @@ from stainless.pipeline.preprocess import check_datasets
 from stainless.pipeline.training import train_model
 from stainless.project.config import load_config
 from stainless.project.datasets import SPLITS, Datasets
+from stainless.project.secrets import load_secrets
 from stainless.serving.entrypoint import OptMl, read_hyperparameters
 
 log = logging.getLogger("stainless.pipeline")
@@ -35,6 +36,7 @@ STAGE = "train"
 def train_into_opt_ml(opt: OptMl, project_dir: Path, environ: Mapping[str, str]) -> None:
     """Read the channels, call ``train(datasets, ctx)``, write the bundle into the model dir."""
     config = load_config(project_dir)
+    load_secrets(config)  # into this job's process only; the job definition holds no value
     datasets = read_channels(opt)
     check_datasets(datasets, config.target, f"{opt.channels_dir} (written by preprocess.py)")
     run_id = run_id_from(environ)

@@ -67,6 +67,7 @@ def run_stage(project: Project, stage: str, run_id: str, force: bool = False) ->
     """Run one stage in this process (what the CLI stage commands and the DAG call)."""
     if stage not in STAGES:
         raise StageError(f"unknown stage {stage!r}", expected=", ".join(STAGES))
+    project.use_secrets()  # the hooks may read them from the environment
     try:
         return STAGES[stage](project, run_id, force)
     except StainlessError as exc:
@@ -121,7 +122,9 @@ def run_lifecycle(
     stages = stage_names(until)
     rollout = rollout or RolloutOptions()
     # Build the notifier first: a misconfigured one (e.g. no SLACK_BOT_TOKEN) fails the run
-    # before any work, instead of silently losing every message of it.
+    # before any work, instead of silently losing every message of it. Secrets resolved here
+    # serve this process (notify, deploy, rollout); stage subprocesses resolve their own.
+    project.use_secrets()
     project.notifier  # noqa: B018
     if not any(markers.completed(project.store, run_id, s) for s in stages if s in STAGES):
         project.notify(

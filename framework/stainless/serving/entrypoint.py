@@ -25,6 +25,7 @@ from typing import Any
 
 from stainless.core import atomic
 from stainless.core.errors import ConfigError, StainlessError
+from stainless.core.redact import redact
 
 log = logging.getLogger("stainless.serving")
 
@@ -34,6 +35,8 @@ WORKERS_ENV = "SAGEMAKER_MODEL_SERVER_WORKERS"  # the name SageMaker's own toolk
 # SageMaker shows the first 1024 characters of the failure file as the job's FailureReason.
 FAILURE_LIMIT = 1024
 COMMANDS = ("train", "serve")
+# "off" when the endpoint samples requests itself (SageMaker's DataCaptureConfig).
+CAPTURE_ENV = "STAINLESS_CAPTURE"
 
 
 @dataclass(frozen=True)
@@ -110,7 +113,7 @@ def _decode(value: Any) -> Any:
 
 def write_failure(opt: OptMl, message: str) -> None:
     """The reason SageMaker (and ``docker run`` users) see; bounded, written atomically."""
-    text = message.strip() or "training failed"
+    text = redact(message).strip() or "training failed"
     if len(text) > FAILURE_LIMIT:
         text = text[: FAILURE_LIMIT - 3] + "..."
     try:
@@ -147,12 +150,16 @@ def _positive_int(environ: Mapping[str, str], name: str, default: int, upper: in
 def serve(opt: OptMl, project_dir: Path, environ: Mapping[str, str]) -> None:
     """Serve ``/opt/ml/model`` on 0.0.0.0 until SIGTERM (uvicorn drains requests, then exits)."""
     from stainless.project.config import CONFIG_FILE, load_config
+    from stainless.project.secrets import load_secrets
     from stainless.serving.loading import load_artifacts
     from stainless.serving.server import ServeSpec, run_server
     from stainless.serving.settings import ServingSettings
 
     port, workers = port_from_env(environ), workers_from_env(environ)
     config = load_config(project_dir) if (project_dir / CONFIG_FILE).is_file() else None
+    if config is not None:
+        # Before the model loads: load_model may need them too. Into this process only.
+        load_secrets(config)
     served = load_artifacts(
         opt.model_dir,
         version=environ.get("STAINLESS_MODEL_VERSION") or None,
@@ -166,7 +173,7 @@ def serve(opt: OptMl, project_dir: Path, environ: Mapping[str, str]) -> None:
         version=served.version,
         settings=asdict(settings),
         # Capture only where it can be read later: a store outside this container.
-        capture_store=_external_store(config),
+        capture_store=None if environ.get(CAPTURE_ENV) == "off" else _external_store(config),
         project_dir=str(project_dir),
     )
     log.info(

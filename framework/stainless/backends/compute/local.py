@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 from stainless.backends.compute import JobResult, StageJob
+from stainless.backends.secrets import child_environ
 from stainless.core.uris import Uri
 
 POLL_S = 0.1
@@ -24,7 +25,9 @@ class LocalCompute:
         return cls()
 
     def run(self, job: StageJob) -> JobResult:
-        env = {**os.environ, **job.env}
+        # Secrets this process fetched stay here: the stage resolves its own (from the same
+        # references), so no value travels in a job definition.
+        env = {**child_environ(), **job.env}
         threads = str(max(1, int(job.cpus)))
         for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
             env.setdefault(var, threads)

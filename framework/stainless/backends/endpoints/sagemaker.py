@@ -1,12 +1,21 @@
 """A SageMaker real-time endpoint with production variants (boto3; ``pip install stainless[aws]``).
 
-``sagemaker://?role=ARN&image=URI&instance_type=ml.m5.large&instance_count=1&region=eu-west-1``;
+``sagemaker://[NAME]?role=ARN&image=URI&instance_type=ml.m5.large&instance_count=1&region=R``;
 ``role`` and ``image`` may come from ``STAINLESS_SAGEMAKER_ROLE`` / ``STAINLESS_IMAGE_URI``
-instead (CI knows the image it pushed). Each variant is a SageMaker model (our image + the
-version's model.tar.gz on S3, ``VariantSpec.model_data``); adding or removing a variant creates a
-new endpoint config and calls ``update_endpoint`` (SageMaker's blue/green update, no downtime);
-weights change in place with ``update_endpoint_weights_and_capacities``. Counters come from the
-CloudWatch metrics SageMaker publishes per variant (one-minute resolution, a few minutes late).
+instead (CI knows the image it pushed); instance type and count default to the
+:class:`EndpointSettings` built from model.yaml (``resources.serve``, ``hosting``). Each variant is
+a SageMaker model (our image + the version's model.tar.gz on S3, ``VariantSpec.model_data``);
+adding or removing a variant creates a new endpoint config and calls ``update_endpoint``
+(SageMaker's blue/green update, no downtime); weights change in place with
+``update_endpoint_weights_and_capacities``. Counters come from the CloudWatch metrics SageMaker
+publishes per variant (one-minute resolution, a few minutes late).
+
+Autoscaling: every variant is registered with Application Auto Scaling as a scalable target with
+a target-tracking policy on ``SageMakerVariantInvocationsPerInstance``. SageMaker refuses to
+update an endpoint away from a variant that is still a scalable target, so a variant is
+deregistered before the update that removes it; a new variant is registered once the update
+that adds it is in service; kept variants keep their registration and their current instance
+count. The endpoint config carries a DataCaptureConfig when the settings ask for one.
 """
 
 from __future__ import annotations
@@ -19,13 +28,24 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from stainless.backends.endpoints import EndpointStatus, VariantCounters, VariantInfo, VariantSpec
+from stainless.backends.endpoints import (
+    EndpointSettings,
+    EndpointStatus,
+    VariantCounters,
+    VariantInfo,
+    VariantSpec,
+)
 from stainless.core.errors import BackendError, MissingExtraError
 from stainless.core.uris import Uri
 
 NAMESPACE = "AWS/SageMaker"
 _VERSION_SUFFIX = re.compile(r"-v(\d+)$")
 DEFAULT_WINDOW_S = 3 * 3600  # counters() without ``since``
+DEFAULT_INSTANCE_TYPE = "ml.m5.large"
+SCALING_NAMESPACE = "sagemaker"
+SCALING_DIMENSION = "sagemaker:variant:DesiredInstanceCount"
+SCALING_METRIC = "SageMakerVariantInvocationsPerInstance"
+SCALING_POLICY = "stainless-invocations-per-instance"
 
 
 def model_name(endpoint: str, variant: str, version: int) -> str:
@@ -39,10 +59,13 @@ def config_variants(
     weights: dict[str, float],
     add: dict[str, Any] | None = None,
     remove: str | None = None,
+    counts: dict[str, int] | None = None,
 ) -> list[dict[str, Any]]:
     """The ProductionVariants of the next endpoint config: the current ones at their current
-    weights, plus ``add`` or minus ``remove``."""
+    weights and instance counts (autoscaling may have moved them since the config was made),
+    plus ``add`` or minus ``remove``."""
     keep = ("VariantName", "ModelName", "InstanceType", "InitialInstanceCount")
+    counts = counts or {}
     variants = [
         {
             **{k: v[k] for k in keep if k in v},
@@ -51,9 +74,29 @@ def config_variants(
         for v in current
         if v["VariantName"] != remove
     ]
+    for variant in variants:
+        if counts.get(variant["VariantName"], 0) > 0:
+            variant["InitialInstanceCount"] = counts[variant["VariantName"]]
     if add is not None:
         variants.append(add)
     return variants
+
+
+def _not_found(exc: Exception) -> bool:
+    """Application Auto Scaling's answer for a target or policy that is not there
+    (ObjectNotFoundException; some implementations say ValidationException "No ... found")."""
+    response = getattr(exc, "response", None)
+    if not isinstance(response, dict):
+        return False
+    error = response.get("Error", {})
+    message = str(error.get("Message", "")).lower()
+    return error.get("Code") == "ObjectNotFoundException" or (
+        error.get("Code") == "ValidationException" and "no " in message and "found" in message
+    )
+
+
+def scaling_resource_id(endpoint: str, variant: str) -> str:
+    return f"endpoint/{endpoint}/variant/{variant}"
 
 
 class SageMakerEndpoint:
@@ -64,8 +107,9 @@ class SageMakerEndpoint:
         role: str | None,
         image: str | None,
         region: str | None,
-        instance_type: str = "ml.m5.large",
+        instance_type: str = DEFAULT_INSTANCE_TYPE,
         instance_count: int = 1,
+        settings: EndpointSettings | None = None,
         poll_s: float = 15.0,
         wait_timeout_s: float = 1800.0,
     ) -> None:
@@ -78,23 +122,41 @@ class SageMakerEndpoint:
         self.image = image
         self.instance_type = instance_type
         self.instance_count = instance_count
+        self.settings = settings or EndpointSettings()
         self.poll_s = poll_s
         self.wait_timeout_s = wait_timeout_s
         session = boto3.session.Session(region_name=region)
         self.region = session.region_name or "us-east-1"
         self.sagemaker = session.client("sagemaker")
         self.cloudwatch = session.client("cloudwatch")
+        self.autoscaling = session.client("application-autoscaling")
 
     @classmethod
-    def from_uri(cls, uri: Uri, base: Path, name: str) -> SageMakerEndpoint:
+    def from_uri(
+        cls, uri: Uri, base: Path, name: str, settings: EndpointSettings | None = None
+    ) -> SageMakerEndpoint:
+        """The URI's location names the endpoint (default: the model's name); its query
+        overrides the settings from model.yaml."""
         query = uri.query
+        settings = settings or EndpointSettings()
+        count = query.get("instance_count")
+        if count is not None and (not count.isdigit() or int(count) < 1):
+            raise BackendError(
+                "instance_count must be a whole number >= 1",
+                key="endpoint",
+                found=uri.raw,
+                fix="write e.g. sagemaker://NAME?instance_count=2, or use hosting.instance_count",
+            )
         return cls(
-            name,
+            uri.location.strip("/") or name,
             role=query.get("role") or os.environ.get("STAINLESS_SAGEMAKER_ROLE"),
             image=query.get("image") or os.environ.get("STAINLESS_IMAGE_URI"),
             region=query.get("region"),
-            instance_type=query.get("instance_type", "ml.m5.large"),
-            instance_count=int(query.get("instance_count", "1")),
+            instance_type=query.get("instance_type")
+            or settings.instance_type
+            or DEFAULT_INSTANCE_TYPE,
+            instance_count=int(count) if count else settings.instance_count,
+            settings=settings,
         )
 
     @property
@@ -113,6 +175,11 @@ class SageMakerEndpoint:
             config = self._new_config([self._variant(initial)])
             self._call("create_endpoint", EndpointName=self.name, EndpointConfigName=config)
             self._wait_in_service()
+        # Also a repair: an endpoint whose scaling registration was lost (or whose model.yaml
+        # changed min/max) gets it back.
+        current, _, _ = self._current()
+        for variant in current:
+            self._register_scaling(variant["VariantName"])
         return self.status()
 
     def down(self) -> None:
@@ -120,7 +187,10 @@ class SageMakerEndpoint:
         if described is None:
             return
         config = described["EndpointConfigName"]
-        models = [v["ModelName"] for v in self._config(config)["ProductionVariants"]]
+        variants = self._config(config)["ProductionVariants"]
+        models = [v["ModelName"] for v in variants]
+        for variant in variants:
+            self._deregister_scaling(variant["VariantName"])
         self._call("delete_endpoint", EndpointName=self.name)
         self._call("delete_endpoint_config", EndpointConfigName=config)
         for model in models:
@@ -156,10 +226,13 @@ class SageMakerEndpoint:
 
     # -- variants -----------------------------------------------------------------------------
     def add_variant(self, spec: VariantSpec) -> None:
-        current, weights = self._current()
+        current, weights, counts = self._current()
         if any(v["VariantName"] == spec.name for v in current):
-            return  # already there: a resumed rollout may repeat this call
-        self._update(config_variants(current, weights, add=self._variant(spec)))
+            # Already there (a resumed rollout repeats this call); its scaling may not be.
+            self._register_scaling(spec.name)
+            return
+        self._update(config_variants(current, weights, add=self._variant(spec), counts=counts))
+        self._register_scaling(spec.name)
 
     def set_weights(self, weights: dict[str, float]) -> None:
         desired = [
@@ -174,15 +247,18 @@ class SageMakerEndpoint:
         self._wait_in_service()
 
     def remove_variant(self, name: str) -> None:
-        current, weights = self._current()
+        current, weights, counts = self._current()
         if all(v["VariantName"] != name for v in current):
+            self._deregister_scaling(name)  # an earlier attempt may have stopped in between
             return
         if len(current) == 1:
             raise BackendError(
                 f"{name!r} is the only variant of endpoint {self.name!r}",
                 fix="delete the endpoint instead (`stainless endpoint down`)",
             )
-        self._update(config_variants(current, weights, remove=name))
+        # SageMaker refuses to update away a variant that is still a scalable target.
+        self._deregister_scaling(name)
+        self._update(config_variants(current, weights, remove=name, counts=counts))
 
     def counters(self, since: float | None = None) -> dict[str, VariantCounters]:
         # A minute past now: the newest datapoint's timestamp can lie ahead of our clock.
@@ -275,7 +351,10 @@ class SageMakerEndpoint:
             PrimaryContainer={
                 "Image": self.image,
                 "ModelDataUrl": spec.model_data,
-                "Environment": {"STAINLESS_MODEL_VERSION": str(spec.version)},
+                "Environment": {
+                    **self.settings.container_env,
+                    "STAINLESS_MODEL_VERSION": str(spec.version),
+                },
             },
         )
         return {
@@ -289,8 +368,73 @@ class SageMakerEndpoint:
     def _new_config(self, variants: list[dict[str, Any]]) -> str:
         stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S%f")[:17]
         name = f"{self.name[: 62 - len(stamp)]}-{stamp}"
-        self._call("create_endpoint_config", EndpointConfigName=name, ProductionVariants=variants)
+        extra: dict[str, Any] = {}
+        capture = self.settings.data_capture
+        if capture is not None:
+            extra["DataCaptureConfig"] = {
+                "EnableCapture": True,
+                "InitialSamplingPercentage": capture.sampling_percentage,
+                "DestinationS3Uri": capture.destination,
+                "CaptureOptions": [{"CaptureMode": "Input"}, {"CaptureMode": "Output"}],
+                # Recorded as text rather than base64: our requests and responses are JSON.
+                "CaptureContentTypeHeader": {
+                    "JsonContentTypes": ["application/json", "application/jsonlines"]
+                },
+            }
+        self._call(
+            "create_endpoint_config", EndpointConfigName=name, ProductionVariants=variants, **extra
+        )
         return name
+
+    def _register_scaling(self, variant: str) -> None:
+        """Make ``variant`` a scalable target with our target-tracking policy (idempotent:
+        both calls update an existing registration)."""
+        scaling = self.settings.autoscaling
+        if scaling is None:
+            return
+        target = {
+            "ServiceNamespace": SCALING_NAMESPACE,
+            "ResourceId": scaling_resource_id(self.name, variant),
+            "ScalableDimension": SCALING_DIMENSION,
+        }
+        self._call(
+            "register_scalable_target",
+            client=self.autoscaling,
+            MinCapacity=scaling.min_instances,
+            MaxCapacity=scaling.max_instances,
+            **target,
+        )
+        self._call(
+            "put_scaling_policy",
+            client=self.autoscaling,
+            PolicyName=SCALING_POLICY,
+            PolicyType="TargetTrackingScaling",
+            TargetTrackingScalingPolicyConfiguration={
+                "TargetValue": float(scaling.invocations_per_instance),
+                "PredefinedMetricSpecification": {"PredefinedMetricType": SCALING_METRIC},
+                "ScaleInCooldown": scaling.scale_in_cooldown_s,
+                "ScaleOutCooldown": scaling.scale_out_cooldown_s,
+            },
+            **target,
+        )
+
+    def _deregister_scaling(self, variant: str) -> None:
+        """Remove the variant's scaling policy and target, whoever registered them (autoscaling
+        may be off in model.yaml now and on when the variant was created); absent is fine."""
+        target = {
+            "ServiceNamespace": SCALING_NAMESPACE,
+            "ResourceId": scaling_resource_id(self.name, variant),
+            "ScalableDimension": SCALING_DIMENSION,
+        }
+        for operation, extra in (
+            ("delete_scaling_policy", {"PolicyName": SCALING_POLICY}),
+            ("deregister_scalable_target", {}),
+        ):
+            try:
+                getattr(self.autoscaling, operation)(**target, **extra)
+            except Exception as exc:
+                if not _not_found(exc):
+                    raise self._error(operation, exc) from exc
 
     def _update(self, variants: list[dict[str, Any]]) -> None:
         config = self._new_config(variants)
@@ -302,19 +446,24 @@ class SageMakerEndpoint:
         )
         self._wait_in_service()
 
-    def _current(self) -> tuple[list[dict[str, Any]], dict[str, float]]:
+    def _current(self) -> tuple[list[dict[str, Any]], dict[str, float], dict[str, int]]:
+        """The current config's variants, their live weights and live instance counts."""
         described = self._describe()
         if described is None:
             raise BackendError(
                 f"SageMaker endpoint {self.name!r} does not exist",
                 fix="create it with `stainless endpoint up`",
             )
-        weights = {
-            v["VariantName"]: float(v.get("CurrentWeight", 0.0))
-            for v in described.get("ProductionVariants", [])
+        live = described.get("ProductionVariants", [])
+        weights = {v["VariantName"]: float(v.get("CurrentWeight", 0.0)) for v in live}
+        counts = {
+            v["VariantName"]: int(
+                v.get("DesiredInstanceCount") or v.get("CurrentInstanceCount") or 0
+            )
+            for v in live
         }
         config = self._config(described["EndpointConfigName"])
-        return list(config["ProductionVariants"]), weights
+        return list(config["ProductionVariants"]), weights, counts
 
     def _describe(self) -> dict[str, Any] | None:
         from botocore.exceptions import ClientError
