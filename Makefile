@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup demo test test-fast lint docs benchmarks clean
+.PHONY: setup demo test test-fast rehearsal lint docs benchmarks clean
 
 $(BIN)/stainless: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,6 +36,12 @@ test: setup
 
 test-fast: setup
 	$(BIN)/pytest -m "not integration and not docker and not airflow and not sagemaker"
+
+# The aws target's SageMaker jobs and endpoints under SageMaker's local mode (docs/rehearsal.md).
+rehearsal: setup
+	bash .ci/docker-setup.sh
+	bash .ci/sagemaker-setup.sh
+	.venv-sagemaker/bin/python -m pytest tests/container/test_sagemaker_local_mode.py -p no:cacheprovider -rfEs
 
 benchmarks: setup
 	$(BIN)/python benchmarks/serving.py --json

@@ -43,9 +43,16 @@ VENV_PYTHON = ROOT / ".venv-sagemaker" / "bin" / "python"
 # Read at import: the suite's autouse fixture clears STAINLESS_* before each test runs.
 REQUIRE_VENV = os.environ.get("STAINLESS_REQUIRE_SAGEMAKER") == "1"
 IN_SAGEMAKER_VENV = importlib.util.find_spec("sagemaker") is not None
-MIN_PASSED = 6  # every local-mode test below
+MIN_PASSED = 8  # every local-mode test below
 ROLE = "arn:aws:iam::123456789012:role/stainless-local-mode"
-pytestmark = [pytest.mark.docker, pytest.mark.sagemaker, pytest.mark.integration]
+pytestmark = [
+    pytest.mark.docker,
+    pytest.mark.sagemaker,
+    pytest.mark.integration,
+    # The SDK leaves the pipes of its docker-compose processes open (local/image.py): not ours.
+    pytest.mark.filterwarnings("ignore::ResourceWarning"),
+    pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
+]
 inside_venv = pytest.mark.skipif(
     not IN_SAGEMAKER_VENV,
     reason="runs inside .venv-sagemaker (test_suite_passes_in_its_venv runs it there)",
@@ -66,7 +73,7 @@ def _clean_env() -> dict[str, str]:
 
 
 @pytest.mark.skipif(IN_SAGEMAKER_VENV, reason="this is .venv-sagemaker")
-def test_suite_passes_in_its_venv() -> None:
+def test_suite_passes_in_its_venv(tmp_path: Path) -> None:
     if not VENV_PYTHON.exists():
         reason = f"{VENV_PYTHON} not found: run `bash .ci/sagemaker-setup.sh` to create it"
         if REQUIRE_VENV:
@@ -74,7 +81,19 @@ def test_suite_passes_in_its_venv() -> None:
         pytest.skip(reason)
     started = time.monotonic()
     result = subprocess.run(
-        [str(VENV_PYTHON), "-m", "pytest", __file__, "-p", "no:cacheprovider", "-q", "-rfEs"],
+        # Its own --basetemp: pytest prunes old /tmp/pytest-of-<user> folders of other runs.
+        [
+            str(VENV_PYTHON),
+            "-m",
+            "pytest",
+            __file__,
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            "-rfEs",
+            "--durations=5",
+            f"--basetemp={tmp_path / 'inner'}",
+        ],
         cwd=ROOT,
         env=_clean_env(),
         capture_output=True,
@@ -218,7 +237,7 @@ def trained(
     data = tmp_path_factory.mktemp("channels")
     out = tmp_path_factory.mktemp("training-output")
     job = "house-prices-train-1"
-    channels = [channel(data / s, image.project, s) for s in ("train", "validation", "test")]
+    channels = [channel(data / s, image.project, s) for s in ("train", "validation")]
     train_job(local_mode, image.tag, job, channels, out, {"alpha": "0.8"})
     described = local_mode.client.describe_training_job(TrainingJobName=job)
     return Trained(job, described["ModelArtifacts"]["S3ModelArtifacts"], described)
@@ -350,7 +369,7 @@ def test_processing_job_reads_its_input_and_writes_its_output(
     )
     assert described["ProcessingJobStatus"] == "Completed"
     datasets = out / "runs" / "p1" / "datasets"
-    for split in ("train", "validation", "test"):
+    for split in ("train", "validation"):
         assert (datasets / f"{split}.parquet").stat().st_size > 0, sorted(out.rglob("*"))
 
 
@@ -440,3 +459,146 @@ def test_endpoint_container_stops_cleanly_on_sigterm(endpoint: Served) -> None:
     assert state["ExitCode"] == 0 and not state["OOMKilled"], state
     logs = docker("logs", container)
     assert "Application shutdown complete" in logs.stdout + logs.stderr
+
+
+# -- our SageMaker compute backend, pointed at local mode (the rehearsal's jobs) ------------------
+
+
+@dataclass(frozen=True)
+class HostMoto:
+    url: str  # what this process and the containers local mode starts both reach
+
+
+@pytest.fixture(scope="module")
+def host_moto() -> Iterator[HostMoto]:
+    """A moto server on the Docker bridge's gateway: an address of this machine that the
+    containers local mode starts can reach (127.0.0.1 inside them is the container)."""
+    from moto.server import ThreadedMotoServer
+
+    gateway = docker(
+        "network", "inspect", "bridge", "-f", "{{(index .IPAM.Config 0).Gateway}}"
+    ).stdout.strip()
+    assert re.fullmatch(r"\d+\.\d+\.\d+\.\d+", gateway), f"no docker0 gateway: {gateway!r}"
+    server = ThreadedMotoServer(ip_address=gateway, port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    try:
+        yield HostMoto(f"http://{host}:{port}")
+    finally:
+        server.stop()
+
+
+def stage_job(stage: str, run_id: str, **env: str) -> Any:
+    from stainless.backends.compute import StageJob
+
+    return StageJob(
+        stage=stage,
+        run_id=run_id,
+        command=["stainless", stage, "--run-id", run_id],
+        cwd=Path("."),
+        cpus=1,
+        memory_gb=1,
+        timeout_s=600,
+        env={"STAINLESS_RUN_ID": run_id, "STAINLESS_LOG_FORMAT": "plain", **env},
+    )
+
+
+@inside_venv
+def test_compute_backend_runs_stages_as_local_mode_jobs_against_s3(
+    image: Built, local_mode: LocalMode, host_moto: HostMoto, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """compute/sagemaker.py with STAINLESS_SAGEMAKER_MODE=local: preprocess as a processing job
+    and train as a training job (the image's `stainless <stage>` entry point), the store on S3
+    (moto). What each stage wrote is in S3; a failing stage is reported as a failed job."""
+    import boto3
+    from stainless.backends.compute.sagemaker import SageMakerCompute
+
+    monkeypatch.setenv("AWS_ENDPOINT_URL", host_moto.url)
+    monkeypatch.setenv("STAINLESS_SAGEMAKER_MODE", "local")
+    monkeypatch.setenv("STAINLESS_SAGEMAKER_LOCAL_AWS_ENDPOINT_URL", host_moto.url)
+    s3 = boto3.client("s3")
+    s3.create_bucket(Bucket="rehearsal")
+    compute = SageMakerCompute(ROLE, image.tag, "s3://rehearsal/jobs", "house-prices", poll_s=0.1)
+    store = {"STAINLESS_STORE": "s3://rehearsal/store"}
+
+    for stage in ("preprocess", "train"):
+        result = compute.run(stage_job(stage, "lm1", **store))
+        assert result.returncode == 0, result.reason
+    keys = {
+        item["Key"]
+        for item in s3.list_objects_v2(Bucket="rehearsal", Prefix="store/runs/lm1/")["Contents"]
+    }
+    assert {
+        "store/runs/lm1/datasets/train.parquet",
+        "store/runs/lm1/stages/preprocess.json",
+    } <= keys
+    assert "store/runs/lm1/stages/train.json" in keys, sorted(keys)
+    assert any(key.endswith("model.tar.gz") for key in keys), sorted(keys)
+
+    failed = compute.run(
+        stage_job("preprocess", "lm2", STAINLESS_DATA="duckdb:///nowhere", **store)
+    )
+    assert failed.returncode == 1 and "failed" in (failed.reason or ""), failed
+
+
+@inside_venv
+def test_endpoint_backend_deploys_a_version_to_a_local_mode_endpoint(
+    image: Built,
+    trained: Trained,
+    host_moto: HostMoto,
+    local_mode: LocalMode,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """endpoints/sagemaker.py with STAINLESS_SAGEMAKER_MODE=local: the model.tar.gz on S3
+    (moto) becomes a SageMaker model, an endpoint config (with its DataCaptureConfig) and a
+    local-mode endpoint that answers; its variant is an Application Auto Scaling target with a
+    target-tracking policy (moto). The backend's local session serves on a port of its own."""
+    import boto3
+    from stainless.backends.endpoints import Autoscaling, DataCapture, EndpointSettings, VariantSpec
+    from stainless.backends.endpoints.sagemaker import SageMakerEndpoint
+
+    monkeypatch.setenv("AWS_ENDPOINT_URL", host_moto.url)
+    monkeypatch.setenv("STAINLESS_SAGEMAKER_MODE", "local")
+    monkeypatch.setenv("STAINLESS_SAGEMAKER_LOCAL_AWS_ENDPOINT_URL", host_moto.url)
+    s3 = boto3.client("s3")
+    s3.create_bucket(Bucket="models")
+    archive = Path(trained.model_data.removeprefix("file://"))
+    s3.put_object(Bucket="models", Key="house-prices/v1/model.tar.gz", Body=archive.read_bytes())
+    settings = EndpointSettings(
+        instance_type="ml.t2.medium",
+        autoscaling=Autoscaling(min_instances=1, max_instances=3, invocations_per_instance=100),
+        data_capture=DataCapture("s3://models/house-prices/capture", 100),
+    )
+    backend = SageMakerEndpoint(
+        "house-prices-rehearsal", role=ROLE, image=image.tag, region=None, settings=settings
+    )
+    spec = VariantSpec("v1", 1, Path("."), 1.0, "s3://models/house-prices/v1/model.tar.gz")
+    try:
+        status = backend.up(spec)
+        assert status.running and [v.name for v in status.variants] == ["v1"]
+        assert [v.version for v in status.variants] == [1]
+        config = backend.sagemaker.describe_endpoint_config(
+            EndpointConfigName=backend._describe()["EndpointConfigName"]
+        )
+        assert config["DataCaptureConfig"]["DestinationS3Uri"] == "s3://models/house-prices/capture"
+        import httpx
+        from stainless.project.schemas import load_schemas
+
+        schemas = load_schemas(image.project / "schemas.json")
+        answer = httpx.post(f"{backend.url}/invocations", json=schemas.request_examples[0])
+        assert answer.status_code == 200, answer.text
+        assert answer.headers["X-Stainless-Model-Version"] == "1"
+        targets = boto3.client("application-autoscaling").describe_scalable_targets(
+            ServiceNamespace="sagemaker"
+        )["ScalableTargets"]
+        assert [(t["ResourceId"], t["MinCapacity"], t["MaxCapacity"]) for t in targets] == [
+            ("endpoint/house-prices-rehearsal/variant/v1", 1, 3)
+        ]
+        policies = boto3.client("application-autoscaling").describe_scaling_policies(
+            ServiceNamespace="sagemaker"
+        )["ScalingPolicies"]
+        tracking = policies[0]["TargetTrackingScalingPolicyConfiguration"]
+        assert tracking["TargetValue"] == 100.0
+    finally:
+        backend.down()
+    assert not backend.status().running

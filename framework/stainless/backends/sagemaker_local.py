@@ -61,3 +61,126 @@ def local_session(
         local["container_root"] = str(container_root)
     session.config = {"local": local}
     return session
+
+
+LOCAL_MODE_ENV = "STAINLESS_SAGEMAKER_MODE"  # "local": the SageMaker backends use local mode
+# Where the containers local mode starts reach the AWS endpoint (e.g. the moto server of the
+# rehearsal, on an address of the Docker host); given to every job and model as AWS_ENDPOINT_URL.
+CONTAINER_ENDPOINT_ENV = "STAINLESS_SAGEMAKER_LOCAL_AWS_ENDPOINT_URL"
+
+
+def local_mode_requested(query: dict[str, str] | None = None) -> bool:
+    """``?mode=local`` on a sagemaker:// URI or STAINLESS_SAGEMAKER_MODE=local."""
+    chosen = (query or {}).get("mode") or os.environ.get(LOCAL_MODE_ENV) or ""
+    return chosen.strip().lower() == "local"
+
+
+class LocalModeClient:
+    """boto3's SageMaker client, as far as our backends use it, over local mode's client.
+
+    Two differences of local mode are absorbed here so the backends need no branch: its jobs run
+    synchronously inside ``create_*_job`` and *raise* when the container fails (SageMaker
+    returns at once and later describes the job as Failed), and the containers it starts cannot
+    reach a host-only AWS endpoint (so ``CONTAINER_ENDPOINT_ENV`` is passed to them)."""
+
+    def __init__(self, session: Any) -> None:
+        from botocore.exceptions import ClientError
+
+        self.session = session
+        self._client = session.sagemaker_client
+        self._failed: dict[str, dict[str, Any]] = {}
+        self._config_extras: dict[str, dict[str, Any]] = {}
+        self.exceptions = type("LocalModeExceptions", (), {"ClientError": ClientError})
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+    def _environment(self, given: dict[str, str] | None) -> dict[str, str]:
+        environment = dict(given or {})
+        endpoint = os.environ.get(CONTAINER_ENDPOINT_ENV)
+        if endpoint:
+            # AWS_ENDPOINT_URL_S3 too: local mode sets it to the host's S3 address for training.
+            environment.setdefault("AWS_ENDPOINT_URL", endpoint)
+            environment.setdefault("AWS_ENDPOINT_URL_S3", endpoint)
+        environment.setdefault("AWS_DEFAULT_REGION", self.session.boto_region_name)
+        return environment
+
+    def create_training_job(self, **request: Any) -> None:
+        request["Environment"] = self._environment(request.get("Environment"))
+        name = request["TrainingJobName"]
+        try:
+            self._client.create_training_job(**request)
+        except RuntimeError as exc:  # the container exited non-zero
+            self._failed[name] = {
+                "TrainingJobName": name,
+                "TrainingJobStatus": "Failed",
+                "FailureReason": str(exc)[-1024:],
+            }
+
+    def create_processing_job(self, **request: Any) -> None:
+        request["Environment"] = self._environment(request.get("Environment"))
+        request.pop("StoppingCondition", None)  # local mode warns and ignores it
+        name = request["ProcessingJobName"]
+        try:
+            self._client.create_processing_job(**request)
+        except RuntimeError as exc:
+            self._failed[name] = {
+                "ProcessingJobName": name,
+                "ProcessingJobStatus": "Failed",
+                "FailureReason": str(exc)[-1024:],
+            }
+
+    def describe_training_job(self, TrainingJobName: str) -> dict[str, Any]:
+        if TrainingJobName in self._failed:
+            return dict(self._failed[TrainingJobName])
+        return dict(self._client.describe_training_job(TrainingJobName=TrainingJobName))
+
+    def describe_processing_job(self, ProcessingJobName: str) -> dict[str, Any]:
+        if ProcessingJobName in self._failed:
+            return dict(self._failed[ProcessingJobName])
+        return dict(self._client.describe_processing_job(ProcessingJobName=ProcessingJobName))
+
+    def create_model(self, **request: Any) -> None:
+        container = dict(request["PrimaryContainer"])
+        container["Environment"] = self._environment(container.get("Environment"))
+        request["PrimaryContainer"] = container
+        self._client.create_model(**request)
+
+    def create_endpoint_config(self, **request: Any) -> None:
+        """Local mode serves the first variant only and takes no DataCaptureConfig (our server
+        captures requests itself, into the store); the config is kept for describe calls."""
+        extra = {
+            k: request.pop(k)
+            for k in list(request)
+            if k not in ("EndpointConfigName", "ProductionVariants", "Tags")
+        }
+        self._client.create_endpoint_config(**request)
+        self._config_extras[request["EndpointConfigName"]] = extra
+
+    def describe_endpoint_config(self, EndpointConfigName: str) -> dict[str, Any]:
+        described = dict(
+            self._client.describe_endpoint_config(EndpointConfigName=EndpointConfigName)
+        )
+        return {**described, **self._config_extras.get(EndpointConfigName, {})}
+
+    def delete_endpoint(self, EndpointName: str) -> None:
+        """Local mode stops the container but keeps describing the endpoint as InService."""
+        from sagemaker.local.local_session import LocalSagemakerClient
+
+        self._client.delete_endpoint(EndpointName=EndpointName)
+        LocalSagemakerClient._endpoints.pop(EndpointName, None)
+
+    @property
+    def serving_url(self) -> str:
+        """Where local mode publishes the endpoint's container (one endpoint per session)."""
+        return f"http://localhost:{self.session.config['local']['serving_port']}"
+
+    def stop_training_job(self, TrainingJobName: str) -> None:
+        """Local jobs have ended by the time anyone could stop them."""
+
+    def stop_processing_job(self, ProcessingJobName: str) -> None:
+        """Local jobs have ended by the time anyone could stop them."""
+
+
+def local_mode_client(**session_options: Any) -> LocalModeClient:
+    return LocalModeClient(local_session(**session_options))

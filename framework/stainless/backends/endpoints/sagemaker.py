@@ -35,6 +35,7 @@ from stainless.backends.endpoints import (
     VariantInfo,
     VariantSpec,
 )
+from stainless.backends.sagemaker_local import local_mode_requested
 from stainless.core.errors import BackendError, MissingExtraError
 from stainless.core.uris import Uri
 
@@ -112,6 +113,7 @@ class SageMakerEndpoint:
         settings: EndpointSettings | None = None,
         poll_s: float = 15.0,
         wait_timeout_s: float = 1800.0,
+        local_mode: bool | None = None,
     ) -> None:
         try:
             import boto3
@@ -127,7 +129,14 @@ class SageMakerEndpoint:
         self.wait_timeout_s = wait_timeout_s
         session = boto3.session.Session(region_name=region)
         self.region = session.region_name or "us-east-1"
-        self.sagemaker = session.client("sagemaker")
+        self.local_mode = local_mode_requested() if local_mode is None else local_mode
+        if self.local_mode:  # the rehearsal: SageMaker's local mode on this Docker engine
+            from stainless.backends.sagemaker_local import local_mode_client
+
+            self.sagemaker = local_mode_client(region=self.region)
+            self.poll_s = min(self.poll_s, 1.0)
+        else:
+            self.sagemaker = session.client("sagemaker")
         self.cloudwatch = session.client("cloudwatch")
         self.autoscaling = session.client("application-autoscaling")
 
@@ -157,11 +166,14 @@ class SageMakerEndpoint:
             or DEFAULT_INSTANCE_TYPE,
             instance_count=int(count) if count else settings.instance_count,
             settings=settings,
+            local_mode=local_mode_requested(query),
         )
 
     @property
     def url(self) -> str:
         """The runtime endpoint boto3's ``sagemaker-runtime`` client calls (SigV4-signed)."""
+        if self.local_mode:
+            return str(self.sagemaker.serving_url)
         return f"https://runtime.sagemaker.{self.region}.amazonaws.com"
 
     # -- lifecycle ----------------------------------------------------------------------------
