@@ -17,6 +17,7 @@ The SDK pins its own boto3, PyYAML and docker libraries, so it lives in .venv-sa
 
 from __future__ import annotations
 
+import gc
 import importlib.util
 import json
 import os
@@ -24,6 +25,7 @@ import re
 import subprocess
 import tarfile
 import time
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -176,6 +178,11 @@ def local_mode(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalMode]:
             if str(labels.get("Config", {}).get("Image", "")).startswith("stainless-test/"):
                 docker("rm", "--force", "--volumes", leftover)
         docker("network", "rm", "sagemaker-local")  # fails harmlessly while others use it
+        # ...and its docker-compose processes' pipes open: close them here, where this module's
+        # filters apply, rather than at interpreter exit.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ResourceWarning)
+            gc.collect()
 
 
 def channel(folder: Path, project: Path, split: str) -> dict[str, Any]:
@@ -478,7 +485,12 @@ def host_moto() -> Iterator[HostMoto]:
     gateway = docker(
         "network", "inspect", "bridge", "-f", "{{(index .IPAM.Config 0).Gateway}}"
     ).stdout.strip()
-    assert re.fullmatch(r"\d+\.\d+\.\d+\.\d+", gateway), f"no docker0 gateway: {gateway!r}"
+    if not gateway:  # the default bridge often leaves it implicit: docker0's own address
+        shown = subprocess.run(
+            ["ip", "-4", "-o", "addr", "show", "dev", "docker0"], capture_output=True, text=True
+        ).stdout
+        gateway = (re.findall(r"inet (\d+\.\d+\.\d+\.\d+)/", shown) or [""])[0]
+    assert re.fullmatch(r"\d+\.\d+\.\d+\.\d+", gateway), f"no docker0 address: {gateway!r}"
     server = ThreadedMotoServer(ip_address=gateway, port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
