@@ -41,7 +41,8 @@ test-fast: setup
 rehearsal: setup
 	bash .ci/docker-setup.sh
 	bash .ci/sagemaker-setup.sh
-	.venv-sagemaker/bin/python -m pytest tests/container/test_sagemaker_local_mode.py -p no:cacheprovider -rfEs
+	.venv-sagemaker/bin/python -m pytest tests/container/test_sagemaker_local_mode.py -p no:cacheprovider \
+		-p no:unraisableexception -rfEs
 
 benchmarks: setup
 	$(BIN)/python benchmarks/serving.py --json
