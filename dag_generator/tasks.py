@@ -61,13 +61,14 @@ def connections_to_env(environ: Any = None) -> list[str]:
         return []
     try:
         from airflow.sdk import Connection
+        from airflow.sdk.exceptions import AirflowNotFoundException
     except ImportError:  # not inside Airflow (a test calling the task functions directly)
         return []
     set_names = []
     for conn_id, mapping in wanted.items():
         try:
             connection = Connection.get(conn_id)
-        except Exception:  # undefined: Airflow raises its own not-found error; nothing to copy
+        except AirflowNotFoundException:  # not defined: model.yaml's secrets apply
             continue
         for attribute, variable in mapping.items():
             value = getattr(connection, attribute, None)
