@@ -40,6 +40,11 @@ def open_project(spec: dict[str, Any]) -> Any:
     else:  # aws: hooks run in the image; the worker only needs scratch space
         project_dir = Path(tempfile.gettempdir()) / "stainless" / spec["model"]
     connections_to_env()
+    aws = spec.get("aws") or {}
+    # The endpoint's variants run the image (and role) the DAG was rendered with, like its jobs.
+    for variable, value in ((ENV_IMAGE, aws.get("image")), (ENV_ROLE, aws.get("role_arn"))):
+        if value:
+            os.environ.setdefault(variable, value)
     # The project resolves model.yaml's secrets itself, when it first notifies or reads data.
     return Project(config_from_mapping(spec["config"], project_dir, env=spec["env"]))
 
