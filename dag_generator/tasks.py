@@ -40,6 +40,11 @@ def open_project(spec: dict[str, Any]) -> Any:
     else:  # aws: hooks run in the image; the worker only needs scratch space
         project_dir = Path(tempfile.gettempdir()) / "stainless" / spec["model"]
     connections_to_env()
+    aws = spec.get("aws") or {}
+    # The endpoint's variants run the image (and role) the DAG was rendered with, like its jobs.
+    for variable, value in ((ENV_IMAGE, aws.get("image")), (ENV_ROLE, aws.get("role_arn"))):
+        if value:
+            os.environ.setdefault(variable, value)
     # The project resolves model.yaml's secrets itself, when it first notifies or reads data.
     return Project(config_from_mapping(spec["config"], project_dir, env=spec["env"]))
 
@@ -61,13 +66,14 @@ def connections_to_env(environ: Any = None) -> list[str]:
         return []
     try:
         from airflow.sdk import Connection
+        from airflow.sdk.exceptions import AirflowNotFoundException
     except ImportError:  # not inside Airflow (a test calling the task functions directly)
         return []
     set_names = []
     for conn_id, mapping in wanted.items():
         try:
             connection = Connection.get(conn_id)
-        except Exception:  # undefined: Airflow raises its own not-found error; nothing to copy
+        except AirflowNotFoundException:  # not defined: model.yaml's secrets apply
             continue
         for attribute, variable in mapping.items():
             value = getattr(connection, attribute, None)

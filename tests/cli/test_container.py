@@ -22,7 +22,7 @@ import httpx
 import pytest
 from stainless.cli.container import extras_for
 from stainless.cli.wheelhouse import project_requirements, wheel_requirements
-from stainless.project.config import load_config
+from stainless.project.config import config_from_mapping, load_config
 from stainless.project.schemas import load_schemas
 from support.model_image import (
     Built,
@@ -46,6 +46,18 @@ def test_extras_follow_the_backends_of_every_environment(bake):
     assert extras_for(defaults) == {"aws", "slack"}  # environments.aws: s3, sagemaker, slack
     snowflake = load_config(bake(data_source="snowflake"))
     assert extras_for(snowflake) == {"aws", "slack", "snowflake"}
+    # Secrets fetched from AWS need boto3 in the image even with local backends only.
+    local_only = config_from_mapping(
+        {
+            "name": "house-prices",
+            "owner": "o",
+            "target": "y",
+            "metric": "rmse",
+            "secrets": {"API_KEY": "ssm:///ml/api-key"},
+        },
+        Path("."),
+    )
+    assert extras_for(local_only) == {"aws"}
 
 
 def test_project_requirements_never_include_stainless(bake):

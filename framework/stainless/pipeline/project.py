@@ -51,7 +51,8 @@ class Project:
     def notifier(self) -> Notifier:
         if self.notifier_override is not None:
             return self.notifier_override
-        self.use_secrets()  # e.g. SLACK_BOT_TOKEN
+        if not self.config.backend("notify").startswith("console:"):
+            self.use_secrets()  # e.g. SLACK_BOT_TOKEN
         return open_notifier(self.config.backend("notify"), self.dir, self.config["slack"])
 
     @cached_property

@@ -36,6 +36,17 @@ def endpoint_settings(config: ModelConfig) -> EndpointSettings:
                 found=str(scaling["max_instances"]),
                 fix="raise max_instances or lower min_instances",
             )
+        count = hosting["instance_count"]
+        if not scaling["min_instances"] <= count <= scaling["max_instances"]:
+            raise ConfigError(
+                "instance_count lies outside the autoscaling range (autoscaling would move it "
+                "at once)",
+                file=CONFIG_FILE,
+                key="hosting.instance_count",
+                expected=f"between {scaling['min_instances']} and {scaling['max_instances']}",
+                found=str(count),
+                fix="change instance_count or hosting.autoscaling.min_instances/max_instances",
+            )
         autoscaling = Autoscaling(
             min_instances=int(scaling["min_instances"]),
             max_instances=int(scaling["max_instances"]),

@@ -159,7 +159,9 @@ class SageMakerEndpoint:
         return cls(
             uri.location.strip("/") or name,
             role=query.get("role") or os.environ.get("STAINLESS_SAGEMAKER_ROLE"),
-            image=query.get("image") or os.environ.get("STAINLESS_IMAGE_URI"),
+            image=query.get("image")
+            or os.environ.get("STAINLESS_IMAGE_URI")
+            or os.environ.get("STAINLESS_IMAGE"),  # the name the aws DAG's workers use
             region=query.get("region"),
             instance_type=query.get("instance_type")
             or settings.instance_type

@@ -86,8 +86,8 @@ class ExportedSecrets:
     already_set: tuple[str, ...] = ()
 
 
-# Names this process set from a store: a child process resolves its own (child_environ).
-_exported: set[str] = set()
+# What this process set from a store: a child process resolves its own (child_environ).
+_exported: dict[str, str] = {}
 
 
 def resolve_secrets(
@@ -133,4 +133,4 @@ def child_environ(environ: Mapping[str, str] | None = None) -> dict[str, str]:
     """The environment for a child process that resolves its own secrets: this process's,
     without the values it fetched from a store (so they pass through no job definition)."""
     source = os.environ if environ is None else environ
-    return {name: value for name, value in source.items() if name not in _exported}
+    return {name: value for name, value in source.items() if _exported.get(name) != value}
