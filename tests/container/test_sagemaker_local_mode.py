@@ -138,13 +138,13 @@ class LocalMode:
 
 
 def compose_containers(container_root: str) -> list[dict[str, Any]]:
-    """The containers docker-compose made for one local-mode job (its project is named after
-    the job's folder), running or exited."""
-    project = re.sub(r"[^a-z0-9]", "", Path(container_root).name.lower())
-    ids = docker(
-        "ps", "-aq", "--filter", f"label=com.docker.compose.project={project}"
-    ).stdout.split()
-    return [json.loads(docker("inspect", i).stdout)[0] for i in ids]
+    """The containers docker-compose made for one local-mode job or endpoint (running or
+    exited), by the folder of their compose file."""
+    return [
+        c
+        for c in ours(set(), Path(container_root).parent)
+        if c["Config"]["Labels"]["com.docker.compose.project.working_dir"] == container_root
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -170,16 +170,14 @@ def local_mode(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalMode]:
     }.items():
         patcher.setenv(key, value)
     session = local_session(container_root=root)
-    before = set(docker("ps", "-aq").stdout.split())
     try:
         yield LocalMode(session, root, session.config["local"]["serving_port"])
     finally:
         patcher.undo()
-        # Local mode leaves exited containers (and its network) behind.
-        for leftover in set(docker("ps", "-aq").stdout.split()) - before:
-            labels = json.loads(docker("inspect", leftover).stdout or "[{}]")[0]
-            if str(labels.get("Config", {}).get("Image", "")).startswith("stainless-test/"):
-                docker("rm", "--force", "--volumes", leftover)
+        # Local mode leaves exited containers (and its network) behind; only ours go (other
+        # test runs on this engine use the same images).
+        for leftover in ours(set(), root):
+            docker("rm", "--force", "--volumes", leftover["Id"])
         docker("network", "rm", "sagemaker-local")  # fails harmlessly while others use it
         # ...and its docker-compose processes' pipes open: close them here, where this module's
         # filters apply, rather than at interpreter exit.
@@ -271,12 +269,16 @@ def test_training_job_writes_the_model_tar_gz_sagemaker_expects(trained: Trained
     assert any(name.startswith("data/") for name in outputs), sorted(outputs)  # metrics
 
 
-def new_containers(before: set[str], image_prefix: str = "stainless-test/") -> list[dict]:
-    """Containers of our test images created since ``before`` (local mode leaves them)."""
+def ours(before: set[str], root: Path) -> list[dict[str, Any]]:
+    """Containers local mode started under ``root`` (its ``container_root``) since ``before``:
+    docker-compose labels each with the folder of its compose file, which local mode makes
+    there. Other test runs on this engine use the same images; their containers are not ours."""
     found = []
     for container in set(docker("ps", "-aq").stdout.split()) - before:
         inspected = json.loads(docker("inspect", container).stdout or "[]")
-        if inspected and inspected[0]["Config"]["Image"].startswith(image_prefix):
+        labels = (inspected[0]["Config"].get("Labels") or {}) if inspected else {}
+        folder = labels.get("com.docker.compose.project.working_dir", "")
+        if folder.startswith(f"{root}/"):
             found.append(inspected[0])
     return found
 
@@ -289,7 +291,7 @@ def failed_training(
     before = set(docker("ps", "-aq").stdout.split())
     with pytest.raises(RuntimeError, match="exited with code"):
         train_job(local_mode, tag, f"failing-{time.monotonic_ns()}", channels, out)
-    (container,) = new_containers(before)
+    (container,) = ours(before, local_mode.root)
     outputs = members(out / "output.tar.gz")
     assert "failure" in outputs, sorted(outputs)
     return container["State"]["ExitCode"], outputs["failure"].decode()
@@ -529,6 +531,7 @@ def test_compute_backend_runs_stages_as_local_mode_jobs_against_s3(
     from stainless.backends.compute.sagemaker import SageMakerCompute
 
     monkeypatch.setenv("AWS_ENDPOINT_URL", host_moto.url)
+    monkeypatch.setenv("STAINLESS_SAGEMAKER_LOCAL_ROOT", str(local_mode.root))
     monkeypatch.setenv("STAINLESS_SAGEMAKER_MODE", "local")
     monkeypatch.setenv("STAINLESS_SAGEMAKER_LOCAL_AWS_ENDPOINT_URL", host_moto.url)
     s3 = boto3.client("s3")
@@ -573,6 +576,7 @@ def test_endpoint_backend_deploys_a_version_to_a_local_mode_endpoint(
     from stainless.backends.endpoints.sagemaker import SageMakerEndpoint
 
     monkeypatch.setenv("AWS_ENDPOINT_URL", host_moto.url)
+    monkeypatch.setenv("STAINLESS_SAGEMAKER_LOCAL_ROOT", str(local_mode.root))
     monkeypatch.setenv("STAINLESS_SAGEMAKER_MODE", "local")
     monkeypatch.setenv("STAINLESS_SAGEMAKER_LOCAL_AWS_ENDPOINT_URL", host_moto.url)
     s3 = boto3.client("s3")

@@ -29,6 +29,9 @@ SDK_DEFAULTS = {
 }
 
 
+LOCAL_ROOT_ENV = "STAINLESS_SAGEMAKER_LOCAL_ROOT"
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -43,7 +46,8 @@ def local_session(
 ) -> Any:
     """A ``sagemaker.local.LocalSession`` with telemetry off, its endpoint on ``serving_port`` (a
     free one by default: local mode's default 8080 is often taken) and the folders it mounts
-    under ``container_root`` (default: the system temp folder)."""
+    under ``container_root`` (default: $STAINLESS_SAGEMAKER_LOCAL_ROOT, else the system temp
+    folder; Docker Desktop can mount only shared folders)."""
     os.environ.setdefault("SAGEMAKER_SUPPRESS_V2_WARNING", "1")
     try:
         import boto3
@@ -57,6 +61,7 @@ def local_session(
     )
     session = LocalSession(boto_session=boto_session, sagemaker_config=SDK_DEFAULTS)
     local: dict[str, Any] = {"serving_port": serving_port or free_port()}
+    container_root = container_root or os.environ.get(LOCAL_ROOT_ENV) or None
     if container_root is not None:
         local["container_root"] = str(container_root)
     session.config = {"local": local}
