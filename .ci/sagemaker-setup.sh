@@ -69,10 +69,18 @@ else
   log "$VENV already set up (delete $STAMP or set STAINLESS_SAGEMAKER_REINSTALL=1 to redo)"
 fi
 
-log "smoke check: local mode imports with telemetry off; docker-compose answers"
-SAGEMAKER_TELEMETRY_DISABLED=1 "$VENV/bin/python" -c \
-  'import sagemaker, sagemaker.local; print("sagemaker", sagemaker.__version__)' >&2 || {
-  log "ERROR: sagemaker.local does not import"
+log "smoke check: a local-mode session with telemetry off; docker-compose answers"
+# TelemetryOptOut in the SDK defaults config is the SDK's switch (stainless.backends.sagemaker_local
+# passes it to every session); AWS_ENDPOINT_URL at a closed port: nothing may call AWS here.
+AWS_DEFAULT_REGION=us-east-1 AWS_ENDPOINT_URL=http://127.0.0.1:9 SAGEMAKER_SUPPRESS_V2_WARNING=1 \
+  "$VENV/bin/python" -c '
+import sagemaker
+from stainless.backends.sagemaker_local import local_session
+session = local_session()
+assert session.sagemaker_config["SageMaker"]["PythonSDK"]["Modules"]["TelemetryOptOut"] is True
+print("sagemaker", sagemaker.__version__, "local mode ready, telemetry off")
+' >&2 || {
+  log "ERROR: no local-mode session in $VENV (rerun with STAINLESS_SAGEMAKER_REINSTALL=1)"
   exit 1
 }
 docker-compose version --short >&2

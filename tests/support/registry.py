@@ -30,6 +30,7 @@ def docker_registry(folder: Path, users: dict[str, str] | None = None) -> Iterat
         if os.environ.get("STAINLESS_REQUIRE_DOCKER") == "1":
             pytest.fail(reason)
         pytest.skip(reason)
+    folder.mkdir(parents=True, exist_ok=True)
     port = free_port()
     config = folder / "config.yml"
     config.write_text(
@@ -53,7 +54,8 @@ def docker_registry(folder: Path, users: dict[str, str] | None = None) -> Iterat
         deadline = time.monotonic() + 30
         while True:
             try:
-                if httpx.get(f"http://{address}/v2/", timeout=2).status_code == 200:
+                # 401: up, and asking for the credentials it was given
+                if httpx.get(f"http://{address}/v2/", timeout=2).status_code in (200, 401):
                     break
             except httpx.TransportError:
                 pass
