@@ -175,6 +175,7 @@ def serve(opt: OptMl, project_dir: Path, environ: Mapping[str, str]) -> None:
         # Capture only where it can be read later: a store outside this container.
         capture_store=None if environ.get(CAPTURE_ENV) == "off" else _external_store(config),
         project_dir=str(project_dir),
+        secret_names=sorted(config.secrets) if config else [],
     )
     log.info(
         "serving %s from %s on port %d (%d worker(s))",
