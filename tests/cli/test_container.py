@@ -172,6 +172,10 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
 
     out = tmp_path_factory.mktemp("image")
     project = Path(cookiecutter(str(template_dir()), no_input=True, output_dir=str(out)))
+    # Credentials a developer may keep next to the code: the ignore files keep them out.
+    for leaked in (".env", "deploy.pem", "keys/rsa.key"):
+        (project / leaked).parent.mkdir(parents=True, exist_ok=True)
+        (project / leaked).write_text("not-for-the-image\n")
     prep = subprocess.run(
         [*STAINLESS, "preprocess", "--run-id", "r1"],
         cwd=project,
@@ -352,3 +356,15 @@ def wait_for_ping(base: str, container: str, timeout_s: float = 90) -> None:
             pass
         time.sleep(0.25)
     raise AssertionError(f"{base}/ping did not answer 200 within {timeout_s}s")
+
+
+@pytest.mark.docker
+@pytest.mark.integration
+def test_credential_files_stay_out_of_the_image(built):
+    found = docker(
+        "run", "--rm", "--entrypoint", "find", built.image_id, "/opt/program",
+        "(", "-name", ".env", "-o", "-name", "*.pem", "-o", "-name", "*.key", ")",
+    )  # fmt: skip
+    assert found.returncode == 0, found.stderr
+    assert found.stdout.strip() == ""
+    assert (built.project / ".env").is_file()  # they were there to be copied

@@ -23,6 +23,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from stainless.backends.endpoints import CAPTURE_ENV
 from stainless.core import atomic
 from stainless.core.errors import ConfigError, StainlessError
 from stainless.core.redact import redact
@@ -35,8 +36,6 @@ WORKERS_ENV = "SAGEMAKER_MODEL_SERVER_WORKERS"  # the name SageMaker's own toolk
 # SageMaker shows the first 1024 characters of the failure file as the job's FailureReason.
 FAILURE_LIMIT = 1024
 COMMANDS = ("train", "serve")
-# "off" when the endpoint samples requests itself (SageMaker's DataCaptureConfig).
-CAPTURE_ENV = "STAINLESS_CAPTURE"
 
 
 @dataclass(frozen=True)
