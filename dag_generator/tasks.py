@@ -28,6 +28,13 @@ CONNECTIONS = {
     "stainless_slack_webhook": {"password": "SLACK_WEBHOOK_URL"},
     "stainless_snowflake": {"login": "SNOWFLAKE_USER", "password": "SNOWFLAKE_PASSWORD"},
 }
+# Which backend (URI prefix of notify / data) reads each connection's variables.
+CONNECTION_BACKENDS = {
+    "stainless_slack": ("notify", "slack://"),
+    "stainless_slack_webhook": ("notify", "slack+webhook://"),
+    "stainless_snowflake": ("data", "snowflake://"),
+}
+_looked_up: set[str] = set()  # once per task process: a task opens its project several times
 
 
 def open_project(spec: dict[str, Any]) -> Any:
@@ -39,28 +46,38 @@ def open_project(spec: dict[str, Any]) -> Any:
         project_dir = Path(spec["project_dir"])
     else:  # aws: hooks run in the image; the worker only needs scratch space
         project_dir = Path(tempfile.gettempdir()) / "stainless" / spec["model"]
-    connections_to_env()
+    config = config_from_mapping(spec["config"], project_dir, env=spec["env"])
+    connections_to_env(
+        [
+            conn
+            for conn, (key, prefix) in CONNECTION_BACKENDS.items()
+            if config.backend(key).startswith(prefix)
+        ]
+    )
     aws = spec.get("aws") or {}
     # The endpoint's variants run the image (and role) the DAG was rendered with, like its jobs.
     for variable, value in ((ENV_IMAGE, aws.get("image")), (ENV_ROLE, aws.get("role_arn"))):
         if value:
             os.environ.setdefault(variable, value)
     # The project resolves model.yaml's secrets itself, when it first notifies or reads data.
-    return Project(config_from_mapping(spec["config"], project_dir, env=spec["env"]))
+    return Project(config)
 
 
-def connections_to_env(environ: Any = None) -> list[str]:
+def connections_to_env(conn_ids: list[str] | None = None, environ: Any = None) -> list[str]:
     """Copy the stainless_* Airflow connections that exist into this task process's
     environment (a variable already set wins). Task run time only: a DAG file's parse never
     reaches here, so the metadata database and secrets backend are never asked while parsing.
-    Returns the variable names set (values are never logged)."""
+    ``conn_ids`` (default: all) are the ones this project's backends read; each is looked up
+    at most once per process. Returns the variable names set (values are never logged)."""
     from stainless.core import redact
 
     target = os.environ if environ is None else environ
     wanted = {
         conn_id: mapping
         for conn_id, mapping in CONNECTIONS.items()
-        if any(not target.get(variable) for variable in mapping.values())
+        if (conn_ids is None or conn_id in conn_ids)
+        and conn_id not in _looked_up
+        and any(not target.get(variable) for variable in mapping.values())
     }
     if not wanted:
         return []
@@ -71,6 +88,7 @@ def connections_to_env(environ: Any = None) -> list[str]:
         return []
     set_names = []
     for conn_id, mapping in wanted.items():
+        _looked_up.add(conn_id)
         try:
             connection = Connection.get(conn_id)
         except AirflowNotFoundException:  # not defined: model.yaml's secrets apply

@@ -342,3 +342,15 @@ def wait_for_ping(base: str, container: str, timeout_s: float = 90) -> None:
             pass
         time.sleep(0.25)
     raise AssertionError(f"{base}/ping did not answer 200 within {timeout_s}s")
+
+
+@pytest.mark.docker
+@pytest.mark.integration
+def test_credential_files_stay_out_of_the_image(built):
+    found = docker(
+        "run", "--rm", "--entrypoint", "find", built.image_id, "/opt/program",
+        "(", "-name", ".env", "-o", "-name", "*.pem", "-o", "-name", "*.key", ")",
+    )  # fmt: skip
+    assert found.returncode == 0, found.stderr
+    assert found.stdout.strip() == ""
+    assert (built.project / ".env").is_file()  # they were there to be copied

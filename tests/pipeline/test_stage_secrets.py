@@ -86,3 +86,22 @@ def test_a_stage_subprocess_resolves_its_secrets_into_its_own_environment(
         if path.is_file():
             data = path.read_bytes()
             assert API_KEY.encode() not in data and DB_PASSWORD.encode() not in data, path
+
+
+def test_notifications_never_carry_a_secret_this_process_holds(project_dir: Path) -> None:
+    from stainless.backends.notify.console import ConsoleNotifier
+    from stainless.core import redact
+
+    value = "sk-notify-would-leak-1234"
+    redact.register(value)  # as export_secrets does for every value it fetches
+    notifier = ConsoleNotifier()
+    project = Project(load_config(project_dir), notifier_override=notifier)
+    project.notify(
+        "stage_failed",
+        f"preprocess failed: HTTP 401 for key {value}",
+        "r1",
+        fields={"stage": "preprocess", "error": f"bad key {value}", "attempt": 2},
+    )
+    [event] = notifier.sent
+    assert event.title == "preprocess failed: HTTP 401 for key ***"
+    assert event.fields == {"stage": "preprocess", "error": "bad key ***", "attempt": 2}

@@ -136,3 +136,16 @@ def test_secrets_are_references_merged_per_environment():
     text = caught.value.render()
     assert "secrets.SNOWFLAKE_PASSWORD: a secret must be given by reference" in text
     assert "rotate it" in text and "hunter2" not in text
+
+
+@pytest.mark.parametrize(
+    ("secrets", "message"),
+    [
+        ({"my-var": "env://X"}, "secrets: secret names are environment variable names"),
+        ("hunter2", "secrets: a secret must be given by reference"),
+    ],
+)
+def test_malformed_secrets_are_explained_without_echoing_values(secrets, message):
+    with pytest.raises(ConfigError) as caught:
+        config_from_mapping({**MINIMAL, "secrets": secrets}, Path("/p"))
+    assert message in caught.value.render() and "hunter2" not in caught.value.render()

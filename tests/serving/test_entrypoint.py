@@ -20,6 +20,7 @@ from stainless.serving.entrypoint import (
     FAILURE_LIMIT,
     OPT_ML_ENV,
     OptMl,
+    capture_store,
     port_from_env,
     read_hyperparameters,
     run,
@@ -267,3 +268,15 @@ def wait_for_ping(base: str, process: subprocess.Popen[str], timeout_s: float = 
             pass
         time.sleep(0.2)
     raise AssertionError(f"{base}/ping did not answer 200 within {timeout_s}s")
+
+
+def test_the_server_captures_to_an_outside_store_unless_the_endpoint_does():
+    from stainless.project.config import config_from_mapping
+
+    document = {"name": "house-prices", "owner": "j", "target": "price", "metric": "rmse"}
+    on_s3 = config_from_mapping({**document, "store": "s3://acme/house-prices"}, Path("/p"))
+    local = config_from_mapping(document, Path("/p"))
+    assert capture_store(on_s3, {}) == "s3://acme/house-prices"
+    assert capture_store(on_s3, {"STAINLESS_CAPTURE": "off"}) is None  # SageMaker captures
+    assert capture_store(local, {}) is None  # inside the container: nobody would read it
+    assert capture_store(None, {}) is None

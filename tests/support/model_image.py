@@ -34,6 +34,7 @@ BUILD_SETTINGS = {
     )
     if os.environ.get(key)
 }
+LEAKED_FILES = (".env", "deploy.pem", "keys/rsa.key")
 REQUIRE_DOCKER = os.environ.get("STAINLESS_REQUIRE_DOCKER") == "1"
 
 
@@ -84,6 +85,10 @@ def build_example_image(out: Path) -> Built:
     from stainless.project.template import template_dir
 
     project = Path(cookiecutter(str(template_dir()), no_input=True, output_dir=str(out)))
+    # Credentials a developer may keep next to the code: the ignore files keep them out.
+    for leaked in LEAKED_FILES:
+        (project / leaked).parent.mkdir(parents=True, exist_ok=True)
+        (project / leaked).write_text("not-for-the-image\n")
     prep = subprocess.run(
         [*STAINLESS, "preprocess", "--run-id", "r1"],
         cwd=project,

@@ -297,7 +297,16 @@ def _explain(error: ValidationError, file: str, total: int) -> ConfigError:
         "minLength": lambda: f"text of at least {value} character(s)",
     }.get(validator, lambda: error.message)()
     path = [str(part) for part in error.absolute_path]
-    if "secrets" in path[:-1]:
+    if "secrets" in path and "propertyNames" in error.absolute_schema_path:
+        return ConfigError(
+            f"secret names are environment variable names{more}",
+            file=file,
+            key=key,
+            expected="letters, digits and '_', not starting with a digit (e.g. SNOWFLAKE_PASSWORD)",
+            found=truncate(error.instance),
+            fix="name the variable the backend or your hook reads",
+        )
+    if "secrets" in path:
         # What sits where a reference belongs is most likely the secret itself: never echo it.
         return ConfigError(
             f"a secret must be given by reference, not by value{more}",

@@ -10,13 +10,11 @@ from __future__ import annotations
 import math
 
 from stainless.backends.compute.instances import resolve_instance
-from stainless.backends.endpoints import Autoscaling, DataCapture, EndpointSettings
+from stainless.backends.endpoints import CAPTURE_ENV, Autoscaling, DataCapture, EndpointSettings
 from stainless.core.errors import ConfigError
 from stainless.project.config import CONFIG_FILE, ModelConfig
 
 CAPTURE_PREFIX = "datacapture"
-# Read by the serve entry: SageMaker samples at the endpoint, so the model server does not.
-CAPTURE_ENV = "STAINLESS_CAPTURE"
 
 
 def endpoint_settings(config: ModelConfig) -> EndpointSettings:

@@ -23,6 +23,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from stainless.backends.endpoints import CAPTURE_ENV
 from stainless.core import atomic
 from stainless.core.errors import ConfigError, StainlessError
 from stainless.core.redact import redact
@@ -35,8 +36,6 @@ WORKERS_ENV = "SAGEMAKER_MODEL_SERVER_WORKERS"  # the name SageMaker's own toolk
 # SageMaker shows the first 1024 characters of the failure file as the job's FailureReason.
 FAILURE_LIMIT = 1024
 COMMANDS = ("train", "serve")
-# "off" when the endpoint samples requests itself (SageMaker's DataCaptureConfig).
-CAPTURE_ENV = "STAINLESS_CAPTURE"
 
 
 @dataclass(frozen=True)
@@ -172,9 +171,10 @@ def serve(opt: OptMl, project_dir: Path, environ: Mapping[str, str]) -> None:
         name=served.name,
         version=served.version,
         settings=asdict(settings),
-        # Capture only where it can be read later: a store outside this container.
-        capture_store=None if environ.get(CAPTURE_ENV) == "off" else _external_store(config),
+        # Capture only where it can be read later, and only once.
+        capture_store=capture_store(config, environ),
         project_dir=str(project_dir),
+        secret_names=sorted(config.secrets) if config else [],
     )
     log.info(
         "serving %s from %s on port %d (%d worker(s))",
@@ -186,8 +186,10 @@ def serve(opt: OptMl, project_dir: Path, environ: Mapping[str, str]) -> None:
     run_server(spec, "0.0.0.0", port, served=served)
 
 
-def _external_store(config: Any) -> str | None:
-    if config is None:
+def capture_store(config: Any, environ: Mapping[str, str]) -> str | None:
+    """Where the server writes captured pairs: a store outside this container, unless the
+    endpoint captures itself (SageMaker's DataCaptureConfig sets CAPTURE_ENV=off)."""
+    if config is None or environ.get(CAPTURE_ENV) == "off":
         return None
     store = config.backend("store")
     return None if store.startswith("file:") else store

@@ -68,6 +68,11 @@ class VariantCounters:
         return asdict(self)
 
 
+# Set to "off" in a cloud endpoint's containers when the endpoint samples requests itself
+# (SageMaker's DataCaptureConfig); the model server then does not capture.
+CAPTURE_ENV = "STAINLESS_CAPTURE"
+
+
 @dataclass(frozen=True)
 class Autoscaling:
     """Target tracking of one variant's instance count (SageMaker: Application Auto Scaling)."""
