@@ -20,8 +20,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from stainless.cli.container import extras_for
-from stainless.cli.wheelhouse import project_requirements, wheel_requirements
+from stainless.container.build import extras_for
+from stainless.container.wheelhouse import project_requirements, wheel_requirements
 from stainless.project.config import config_from_mapping, load_config
 from stainless.project.schemas import load_schemas
 from support.model_image import (

@@ -12,9 +12,9 @@ from pathlib import Path
 import boto3
 import pytest
 import yaml
-from stainless.pipeline.project import Project
 from stainless.pipeline.runner import run_lifecycle
 from stainless.project.config import load_config
+from stainless.workspace import Workspace
 from support.moto_server import moto_server
 
 pytestmark = pytest.mark.integration
@@ -72,7 +72,7 @@ def test_a_stage_subprocess_resolves_its_secrets_into_its_own_environment(
         boto3.client("ssm").put_parameter(
             Name="/ml/db/password", Value=DB_PASSWORD, Type="SecureString"
         )
-        project = Project(load_config(project_dir))
+        project = Workspace(load_config(project_dir))
         report = run_lifecycle(project, "run-secrets", until="preprocess")
     output = capfd.readouterr()
     assert report.ok, report.error + output.err
@@ -95,7 +95,7 @@ def test_notifications_never_carry_a_secret_this_process_holds(project_dir: Path
     value = "sk-notify-would-leak-1234"
     redact.register(value)  # as export_secrets does for every value it fetches
     notifier = ConsoleNotifier()
-    project = Project(load_config(project_dir), notifier_override=notifier)
+    project = Workspace(load_config(project_dir), notifier_override=notifier)
     project.notify(
         "stage_failed",
         f"preprocess failed: HTTP 401 for key {value}",

@@ -44,7 +44,7 @@ def clean_env(**extra: str) -> dict[str, str]:
 
 
 def docker_or_skip() -> None:
-    from stainless.cli.docker_engine import ensure_reachable
+    from stainless.container.docker_engine import ensure_reachable
     from stainless.core.errors import BackendError
 
     try:
