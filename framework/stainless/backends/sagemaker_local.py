@@ -61,9 +61,9 @@ def local_session(
     )
     session = LocalSession(boto_session=boto_session, sagemaker_config=SDK_DEFAULTS)
     local: dict[str, Any] = {"serving_port": serving_port or free_port()}
-    container_root = container_root or os.environ.get(LOCAL_ROOT_ENV) or None
-    if container_root is not None:
-        local["container_root"] = str(container_root)
+    root = container_root or os.environ.get(LOCAL_ROOT_ENV)
+    if root:
+        local["container_root"] = str(root)
     session.config = {"local": local}
     return session
 
