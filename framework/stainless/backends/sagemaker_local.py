@@ -189,3 +189,10 @@ class LocalModeClient:
 
 def local_mode_client(**session_options: Any) -> LocalModeClient:
     return LocalModeClient(local_session(**session_options))
+
+
+def sagemaker_client(boto_session: Any, local_mode: bool) -> Any:
+    """boto3's SageMaker client of ``boto_session``, or local mode's in its place."""
+    if local_mode:
+        return local_mode_client(region=boto_session.region_name)
+    return boto_session.client("sagemaker")

@@ -35,18 +35,15 @@ from stainless.backends.endpoints import (
     VariantInfo,
     VariantSpec,
 )
-from stainless.backends.sagemaker_local import local_mode_requested
+from stainless.backends.endpoints.sagemaker_metrics import variant_counters
+from stainless.backends.endpoints.sagemaker_scaling import VariantScaling, data_capture_config
+from stainless.backends.sagemaker_local import local_mode_requested, sagemaker_client
 from stainless.core.errors import BackendError, MissingExtraError
 from stainless.core.uris import Uri
 
-NAMESPACE = "AWS/SageMaker"
 _VERSION_SUFFIX = re.compile(r"-v(\d+)$")
 DEFAULT_WINDOW_S = 3 * 3600  # counters() without ``since``
 DEFAULT_INSTANCE_TYPE = "ml.m5.large"
-SCALING_NAMESPACE = "sagemaker"
-SCALING_DIMENSION = "sagemaker:variant:DesiredInstanceCount"
-SCALING_METRIC = "SageMakerVariantInvocationsPerInstance"
-SCALING_POLICY = "stainless-invocations-per-instance"
 
 
 def model_name(endpoint: str, variant: str, version: int) -> str:
@@ -83,23 +80,6 @@ def config_variants(
     return variants
 
 
-def _not_found(exc: Exception) -> bool:
-    """Application Auto Scaling's answer for a target or policy that is not there
-    (ObjectNotFoundException; some implementations say ValidationException "No ... found")."""
-    response = getattr(exc, "response", None)
-    if not isinstance(response, dict):
-        return False
-    error = response.get("Error", {})
-    message = str(error.get("Message", "")).lower()
-    return error.get("Code") == "ObjectNotFoundException" or (
-        error.get("Code") == "ValidationException" and "no " in message and "found" in message
-    )
-
-
-def scaling_resource_id(endpoint: str, variant: str) -> str:
-    return f"endpoint/{endpoint}/variant/{variant}"
-
-
 class SageMakerEndpoint:
     def __init__(
         self,
@@ -129,16 +109,13 @@ class SageMakerEndpoint:
         self.wait_timeout_s = wait_timeout_s
         session = boto3.session.Session(region_name=region)
         self.region = session.region_name or "us-east-1"
+        # The rehearsal: local mode's client (docs/rehearsal.md) in place of SageMaker's.
         self.local_mode = local_mode_requested() if local_mode is None else local_mode
-        if self.local_mode:  # the rehearsal: SageMaker's local mode on this Docker engine
-            from stainless.backends.sagemaker_local import local_mode_client
-
-            self.sagemaker = local_mode_client(region=self.region)
-            self.poll_s = min(self.poll_s, 1.0)
-        else:
-            self.sagemaker = session.client("sagemaker")
+        self.sagemaker = sagemaker_client(session, self.local_mode)
         self.cloudwatch = session.client("cloudwatch")
-        self.autoscaling = session.client("application-autoscaling")
+        self.scaling = VariantScaling(
+            session.client("application-autoscaling"), name, self.settings.autoscaling, self._error
+        )
 
     @classmethod
     def from_uri(
@@ -193,7 +170,7 @@ class SageMakerEndpoint:
         # changed min/max) gets it back.
         current, _, _ = self._current()
         for variant in current:
-            self._register_scaling(variant["VariantName"])
+            self.scaling.register(variant["VariantName"])
         return self.status()
 
     def down(self) -> None:
@@ -204,7 +181,7 @@ class SageMakerEndpoint:
         variants = self._config(config)["ProductionVariants"]
         models = [v["ModelName"] for v in variants]
         for variant in variants:
-            self._deregister_scaling(variant["VariantName"])
+            self.scaling.deregister(variant["VariantName"])
         self._call("delete_endpoint", EndpointName=self.name)
         self._call("delete_endpoint_config", EndpointConfigName=config)
         for model in models:
@@ -243,10 +220,10 @@ class SageMakerEndpoint:
         current, weights, counts = self._current()
         if any(v["VariantName"] == spec.name for v in current):
             # Already there (a resumed rollout repeats this call); its scaling may not be.
-            self._register_scaling(spec.name)
+            self.scaling.register(spec.name)
             return
         self._update(config_variants(current, weights, add=self._variant(spec), counts=counts))
-        self._register_scaling(spec.name)
+        self.scaling.register(spec.name)
 
     def set_weights(self, weights: dict[str, float]) -> None:
         desired = [
@@ -263,7 +240,7 @@ class SageMakerEndpoint:
     def remove_variant(self, name: str) -> None:
         current, weights, counts = self._current()
         if all(v["VariantName"] != name for v in current):
-            self._deregister_scaling(name)  # an earlier attempt may have stopped in between
+            self.scaling.deregister(name)  # an earlier attempt may have stopped in between
             return
         if len(current) == 1:
             raise BackendError(
@@ -271,7 +248,7 @@ class SageMakerEndpoint:
                 fix="delete the endpoint instead (`stainless endpoint down`)",
             )
         # SageMaker refuses to update away a variant that is still a scalable target.
-        self._deregister_scaling(name)
+        self.scaling.deregister(name)
         self._update(config_variants(current, weights, remove=name, counts=counts))
 
     def counters(self, since: float | None = None) -> dict[str, VariantCounters]:
@@ -285,57 +262,14 @@ class SageMakerEndpoint:
         # One period spanning the window: CloudWatch returns one datapoint per metric.
         period = max(60, math.ceil((end - start).total_seconds() / 60) * 60)
         names = [v.name for v in self.status().variants]
-        return {name: self._variant_counters(name, start, end, period) for name in names}
+        return {
+            name: variant_counters(
+                self.cloudwatch, self.name, name, (start, end, period), self._error
+            )
+            for name in names
+        }
 
     # -- internals ----------------------------------------------------------------------------
-    def _variant_counters(
-        self, variant: str, start: datetime, end: datetime, period: int
-    ) -> VariantCounters:
-        def total(metric: str) -> int:
-            points = self._metric(variant, metric, start, end, period, Statistics=["Sum"])
-            return int(sum(point.get("Sum", 0.0) for point in points))
-
-        requests = total("Invocations")
-        client, model = total("Invocation4XXErrors"), total("Invocation5XXErrors")
-        latency = self._metric(
-            variant, "ModelLatency", start, end, period, ExtendedStatistics=["p50", "p95"]
-        )
-        extended = latency[0].get("ExtendedStatistics", {}) if latency else {}
-        # ModelLatency is in microseconds.
-        p50, p95 = extended.get("p50"), extended.get("p95")
-        return VariantCounters(
-            requests=requests,
-            ok=max(0, requests - client - model),
-            client_errors=client,
-            model_errors=model,
-            latency_p50_ms=None if p50 is None else round(p50 / 1000, 3),
-            latency_p95_ms=None if p95 is None else round(p95 / 1000, 3),
-        )
-
-    def _metric(
-        self,
-        variant: str,
-        metric: str,
-        start: datetime,
-        end: datetime,
-        period: int,
-        **statistics: Any,
-    ) -> list[dict[str, Any]]:
-        answer = self._call(
-            "get_metric_statistics",
-            client=self.cloudwatch,
-            Namespace=NAMESPACE,
-            MetricName=metric,
-            StartTime=start,
-            EndTime=end,
-            Period=period,
-            Dimensions=[
-                {"Name": "EndpointName", "Value": self.name},
-                {"Name": "VariantName", "Value": variant},
-            ],
-            **statistics,
-        )
-        return list(answer.get("Datapoints", []))
 
     def _variant(self, spec: VariantSpec) -> dict[str, Any]:
         """Create the SageMaker model of a variant; return its ProductionVariant entry."""
@@ -383,72 +317,12 @@ class SageMakerEndpoint:
         stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S%f")[:17]
         name = f"{self.name[: 62 - len(stamp)]}-{stamp}"
         extra: dict[str, Any] = {}
-        capture = self.settings.data_capture
-        if capture is not None:
-            extra["DataCaptureConfig"] = {
-                "EnableCapture": True,
-                "InitialSamplingPercentage": capture.sampling_percentage,
-                "DestinationS3Uri": capture.destination,
-                "CaptureOptions": [{"CaptureMode": "Input"}, {"CaptureMode": "Output"}],
-                # Recorded as text rather than base64: our requests and responses are JSON.
-                "CaptureContentTypeHeader": {
-                    "JsonContentTypes": ["application/json", "application/jsonlines"]
-                },
-            }
+        if self.settings.data_capture is not None:
+            extra["DataCaptureConfig"] = data_capture_config(self.settings.data_capture)
         self._call(
             "create_endpoint_config", EndpointConfigName=name, ProductionVariants=variants, **extra
         )
         return name
-
-    def _register_scaling(self, variant: str) -> None:
-        """Make ``variant`` a scalable target with our target-tracking policy (idempotent:
-        both calls update an existing registration)."""
-        scaling = self.settings.autoscaling
-        if scaling is None:
-            return
-        target = {
-            "ServiceNamespace": SCALING_NAMESPACE,
-            "ResourceId": scaling_resource_id(self.name, variant),
-            "ScalableDimension": SCALING_DIMENSION,
-        }
-        self._call(
-            "register_scalable_target",
-            client=self.autoscaling,
-            MinCapacity=scaling.min_instances,
-            MaxCapacity=scaling.max_instances,
-            **target,
-        )
-        self._call(
-            "put_scaling_policy",
-            client=self.autoscaling,
-            PolicyName=SCALING_POLICY,
-            PolicyType="TargetTrackingScaling",
-            TargetTrackingScalingPolicyConfiguration={
-                "TargetValue": float(scaling.invocations_per_instance),
-                "PredefinedMetricSpecification": {"PredefinedMetricType": SCALING_METRIC},
-                "ScaleInCooldown": scaling.scale_in_cooldown_s,
-                "ScaleOutCooldown": scaling.scale_out_cooldown_s,
-            },
-            **target,
-        )
-
-    def _deregister_scaling(self, variant: str) -> None:
-        """Remove the variant's scaling policy and target, whoever registered them (autoscaling
-        may be off in model.yaml now and on when the variant was created); absent is fine."""
-        target = {
-            "ServiceNamespace": SCALING_NAMESPACE,
-            "ResourceId": scaling_resource_id(self.name, variant),
-            "ScalableDimension": SCALING_DIMENSION,
-        }
-        for operation, extra in (
-            ("delete_scaling_policy", {"PolicyName": SCALING_POLICY}),
-            ("deregister_scalable_target", {}),
-        ):
-            try:
-                getattr(self.autoscaling, operation)(**target, **extra)
-            except Exception as exc:
-                if not _not_found(exc):
-                    raise self._error(operation, exc) from exc
 
     def _update(self, variants: list[dict[str, Any]]) -> None:
         config = self._new_config(variants)
