@@ -85,8 +85,8 @@ def read_parquet(path: Path, split: str) -> pd.DataFrame:
     except PermissionError as exc:
         raise StageError(
             f"cannot read {path} of the {split!r} channel: permission denied",
-            fix="make the file readable by the image's user (uid 1000), e.g. chmod a+r, "
-            "or run the container with --user $(id -u)",
+            fix="the image runs as root, as SageMaker does; if you started it with --user, "
+            "make the channel's files readable by that user (chmod a+r)",
         ) from exc
     except (OSError, ValueError) as exc:
         raise StageError(
