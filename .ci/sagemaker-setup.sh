@@ -8,7 +8,7 @@
 # under test. Debian's docker-compose (1.29) is what local mode shells out to; Debian's
 # docker-registry serves the push test.
 #
-#   bash .ci/sagemaker-setup.sh           # idempotent; a no-op (~1 s) when already set up
+#   bash .ci/sagemaker-setup.sh           # idempotent; ~15 s when set up (the smoke check imports the SDK)
 #   STAINLESS_SAGEMAKER_REINSTALL=1 ...   # rebuild the venv from scratch
 #
 # Then a smoke check: local mode's client imports and docker-compose answers, with the SDK's
