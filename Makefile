@@ -45,8 +45,13 @@ rehearsal: setup
 	.venv-sagemaker/bin/python -m pytest tests/container/test_sagemaker_local_mode.py -p no:cacheprovider \
 		-p no:unraisableexception -rfEs
 
+# Installs its anchors first (wrk, MLServer, BentoML if it installs): see .ci/benchmark-setup.sh.
 benchmarks: setup
+	bash .ci/benchmark-setup.sh
+	bash .ci/airflow-setup.sh
 	$(BIN)/python benchmarks/serving.py --json
+	$(BIN)/python benchmarks/serving_model.py --json
+	$(BIN)/python benchmarks/lifecycle.py --json
 	$(BIN)/python benchmarks/canary.py --json
 	.venv-airflow/bin/python benchmarks/dag_parse.py --json
 
