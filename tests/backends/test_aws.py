@@ -11,15 +11,20 @@ def test_every_aws_client_shares_one_retry_and_timeout_config(monkeypatch) -> No
     from stainless.backends.compute.sagemaker import _sagemaker_client
     from stainless.backends.endpoints.sagemaker import SageMakerEndpoint
     from stainless.backends.registry.sagemaker_client import sagemaker_client
+    from stainless.backends.secrets.secretsmanager import SecretsManagerStore
+    from stainless.backends.secrets.ssm import ParameterStore
     from stainless.backends.storage.s3 import S3Store
 
-    endpoint = SageMakerEndpoint("ep", role=None, image=None, region="eu-west-1")
+    endpoint = SageMakerEndpoint("ep", role=None, image=None, region="eu-west-1", local_mode=False)
     clients = [
         S3Store("bucket", "").client,
         sagemaker_client("eu-west-1"),
-        _sagemaker_client("eu-west-1", None),
+        _sagemaker_client("eu-west-1", None, False),
         endpoint.sagemaker,
         endpoint.cloudwatch,
+        endpoint.scaling.client,
+        SecretsManagerStore()._client("eu-west-1"),
+        ParameterStore()._client("eu-west-1"),
     ]
     for client in clients:
         config = client.meta.config
