@@ -114,12 +114,8 @@ class SageMakerEndpoint:
         self.local_mode = local_mode_requested() if local_mode is None else local_mode
         self.sagemaker = sagemaker_client(session, self.local_mode)
         self.cloudwatch = session.client("cloudwatch", config=client_config())
-        self.scaling = VariantScaling(
-            session.client("application-autoscaling", config=client_config()),
-            name,
-            self.settings.autoscaling,
-            self._error,
-        )
+        scaling = session.client("application-autoscaling", config=client_config())
+        self.scaling = VariantScaling(scaling, name, self.settings.autoscaling, self._error)
 
     @classmethod
     def from_uri(
