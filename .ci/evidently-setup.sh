@@ -15,7 +15,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="${STAINLESS_EVIDENTLY_VENV:-$ROOT/.venv-evidently}"
 PYTHON="${STAINLESS_EVIDENTLY_PYTHON:-python3.11}"
 VERSION=0.7.23
-STAMP="$VENV/.stainless-evidently-setup-${VERSION}"
+RECIPE=2  # bump when the package list changes
+STAMP="$VENV/.stainless-evidently-setup-${VERSION}-r${RECIPE}"
 
 if [ "${STAINLESS_EVIDENTLY_REINSTALL:-0}" = 1 ]; then
   rm -rf "$VENV"
@@ -28,7 +29,8 @@ if [ ! -f "$STAMP" ]; then
   fi
   log "installing evidently==$VERSION and pyarrow (to read the benchmark's windows)"
   "$VENV/bin/python" -m pip install --quiet --upgrade pip
-  "$VENV/bin/python" -m pip install --quiet "evidently==$VERSION" "pyarrow>=15"
+  # evidently 0.7.23 imports pandas internals that pandas 3 removed.
+  "$VENV/bin/python" -m pip install --quiet "evidently==$VERSION" "pandas>=2.1,<3" "pyarrow>=15"
   rm -f "$VENV"/.stainless-evidently-setup-*
   touch "$STAMP"
 else

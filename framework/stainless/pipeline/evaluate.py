@@ -13,8 +13,15 @@ import pandas as pd
 
 from stainless.backends.registry import ModelVersion
 from stainless.core.errors import HookError, SchemaError, StageError
+from stainless.monitoring.profile import Profile, reference_sketch
 from stainless.pipeline import diagnostics, markers
-from stainless.pipeline.layout import evaluation_key, figure_key, model_key, predictions_key
+from stainless.pipeline.layout import (
+    evaluation_key,
+    figure_key,
+    model_key,
+    predictions_key,
+    reference_profile_key,
+)
 from stainless.pipeline.metrics import SCORE_METRICS, compute_metric
 from stainless.pipeline.packaging import fetch_model
 from stainless.pipeline.preprocess import load_split
@@ -125,6 +132,7 @@ def run_evaluate(project: Project, run_id: str, force: bool = False) -> dict[str
         },
         "production": None,
     }
+    _add_prediction_profile(project, run_id, cand_pred)
     table = pd.DataFrame({"y_true": truth, "candidate_pred": cand_pred})
     if cand_score is not None:
         table["candidate_score"] = list(cand_score)
@@ -161,6 +169,16 @@ def run_evaluate(project: Project, run_id: str, force: bool = False) -> dict[str
         figures=figures,
     )
     return markers.mark_completed(project.store, run_id, STAGE, result)
+
+
+def _add_prediction_profile(project: Project, run_id: str, predictions: list[Any]) -> None:
+    """The prediction's distribution on validation: the reference for live predictions."""
+    key = reference_profile_key(run_id)
+    if not project.store.exists(key):  # trained before profiles existed
+        return
+    profile = Profile.from_dict(json.loads(project.store.get_bytes(key)))
+    profile.prediction = reference_sketch("prediction", pd.Series(predictions))
+    project.store.put_bytes(key, json.dumps(profile.to_dict()).encode())
 
 
 def _score_production(

@@ -8,8 +8,9 @@ import shutil
 from typing import Any
 
 from stainless.core.errors import StageError
+from stainless.monitoring.profile import reference_profile
 from stainless.pipeline import markers
-from stainless.pipeline.layout import figure_key, model_key
+from stainless.pipeline.layout import figure_key, model_key, reference_profile_key
 from stainless.pipeline.packaging import package_model
 from stainless.pipeline.preprocess import load_datasets
 from stainless.pipeline.project import Project
@@ -35,9 +36,8 @@ def run_train(project: Project, run_id: str, force: bool = False) -> dict[str, A
     if artifact_dir.exists():
         shutil.rmtree(artifact_dir)
     artifact_dir.mkdir(parents=True)
-    trained = train_model(
-        config, load_datasets(project, run_id), run_id, work, artifact_dir, prep["data_fingerprint"]
-    )
+    datasets = load_datasets(project, run_id)
+    trained = train_model(config, datasets, run_id, work, artifact_dir, prep["data_fingerprint"])
     ctx, duration, record = trained.context, trained.duration_s, trained.lineage
     tarball = work / "model.tar.gz"
     package_model(artifact_dir, tarball)
@@ -45,6 +45,11 @@ def run_train(project: Project, run_id: str, force: bool = False) -> dict[str, A
     project.store.put_file(key, tarball)
     for figure in sorted(ctx.figures_dir.glob("*.png")) if ctx.figures_dir.is_dir() else []:
         project.store.put_file(figure_key(run_id, figure.name), figure)
+    # What the live model's traffic is compared with (docs/monitoring.md); evaluate adds the
+    # prediction's distribution on the validation rows.
+    features = [c for c in datasets.train.columns if c != config.target]
+    profile = reference_profile(datasets.train, features)
+    project.store.put_bytes(reference_profile_key(run_id), json.dumps(profile.to_dict()).encode())
     version = project.registry.register(run_id, project.store.url(key), record)
     project.registry.update_metrics(version.version, {"training": ctx.metrics})
     project.notify(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -45,6 +46,24 @@ JSON_TYPE = b"application/json"
 LINES_TYPE = b"application/jsonlines"
 
 
+# Every answer carries a request id, the key a labels query joins captured traffic on. A caller
+# may choose it (SageMaker's InvokeEndpoint InferenceId header); else the server makes one.
+REQUEST_ID_HEADER = b"x-stainless-request-id"
+INFERENCE_ID_HEADER = b"x-amzn-sagemaker-inference-id"
+# Set by the local endpoint's router: which production variant this server is.
+VARIANT_HEADER = b"x-stainless-variant"
+
+
+def _request_id_and_variant(headers: list[tuple[bytes, bytes]]) -> tuple[str, str | None]:
+    request_id = variant = None
+    for name, value in headers:
+        if name == INFERENCE_ID_HEADER:
+            request_id = value.decode("latin-1")[:64]
+        elif name == VARIANT_HEADER:
+            variant = value.decode("latin-1")[:63]
+    return request_id or os.urandom(16).hex(), variant
+
+
 class ClientDisconnected(Exception):
     """The caller went away before sending its whole body; there is nobody to answer."""
 
@@ -67,11 +86,15 @@ class ServingApp:
         if capture_store is not None and settings.capture_sample_rate > 0:
             self.capture = DataCapture(
                 capture_store,
-                capture_prefix(name, version),
+                capture_prefix(name, version or "unknown"),
                 settings.capture_sample_rate,
                 settings.capture_max_queue,
                 settings.capture_flush_seconds,
                 count=lambda outcome, n: self.metrics.capture.labels(outcome).inc(n),
+                model=name,
+                version=version,
+                drop_fields=tuple(settings.capture_drop_fields),
+                redact_fields=tuple(settings.capture_redact_fields),
             )
         self._validator = model.schemas.request_validator
         self._arrays_are_batches = _arrays_are_batches(model.schemas.request, self._validator)
@@ -116,6 +139,7 @@ class ServingApp:
 
     async def _invocations(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
+        request_id, variant = _request_id_and_variant(scope["headers"])
         try:
             if scope["method"] != "POST":
                 raise client_error(405, "use POST for /invocations")
@@ -156,14 +180,18 @@ class ServingApp:
             {
                 "type": "http.response.start",
                 "status": 200,
-                "headers": [*headers, (b"content-length", str(len(out)).encode())],
+                "headers": [
+                    *headers,
+                    (REQUEST_ID_HEADER, request_id.encode()),
+                    (b"content-length", str(len(out)).encode()),
+                ],
             }
         )
         await send({"type": "http.response.body", "body": out})
         self.metrics.ok.inc()
         self.metrics.latency.observe(time.perf_counter() - started)
         if self.capture is not None:
-            self.capture.offer(document, response, kind)
+            self.capture.offer(document, response, kind, request_id, variant)
 
     def _predict_one(self, request: Any, where: dict[str, Any] | None) -> Any:
         try:
