@@ -1,4 +1,4 @@
-"""Evidently's side of benchmarks/drift.py; runs inside .venv-evidently (see .ci/evidently-setup.sh).
+"""Evidently's side of benchmarks/drift.py; runs in .venv-evidently (.ci/evidently-setup.sh).
 
 Reads the windows benchmarks/drift.py wrote to DIR, runs Evidently's default data-drift preset
 (``Report([DataDriftPreset()])``, every option at its default) on each one, and prints one JSON
@@ -27,8 +27,8 @@ def run(reference: pd.DataFrame, current: pd.DataFrame) -> tuple[int, float, flo
     snapshot = Report([DataDriftPreset()]).run(current_data=current, reference_data=reference)
     for metric in snapshot.dict()["metrics"]:
         if metric["metric_name"].startswith("DriftedColumnsCount"):
-            value = metric["value"]
-            return int(value["count"]), float(value["share"]), float(metric["config"]["drift_share"])
+            value, config = metric["value"], metric["config"]
+            return int(value["count"]), float(value["share"]), float(config["drift_share"])
     raise RuntimeError("Evidently's report has no DriftedColumnsCount metric")
 
 

@@ -36,7 +36,7 @@ def test_exactly_the_shifted_features_are_flagged() -> None:
     reference = reference_profile(sample(4000, 0), predictions=np.zeros(4000))
     traffic = sample(1000, 9)
     traffic["a"] += 1.0
-    traffic.loc[: 299, "b"] = np.nan
+    traffic.loc[:299, "b"] = np.nan
     traffic.loc[:199, "c"] = "new"
     current = profile_chunks(reference, [traffic.assign(prediction=0.0)], "prediction")
     result = detect(reference, current)

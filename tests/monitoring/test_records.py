@@ -45,10 +45,11 @@ def sagemaker_line(request: object, response: object, inference_id: str, encodin
 def test_both_formats_read_the_same() -> None:
     at = datetime(2026, 3, 1, 10, 0, 1, tzinfo=UTC)
     ours = to_line(CapturedRecord("r1", at, {"a": 1}, {"prediction": 2}, "4", "v4"), "m", "json")
+    batch = ([{"a": 1}, {"a": 3}], [{"prediction": 2}, {"prediction": 4}])
     data = (
         ours
         + sagemaker_line({"a": 1}, {"prediction": 2}, "r2", "JSON")
-        + sagemaker_line([{"a": 1}, {"a": 3}], [{"prediction": 2}, {"prediction": 4}], "r3", "BASE64")
+        + sagemaker_line(*batch, "r3", "BASE64")
         + b"not json\n"
     )
     records = list(parse_lines(data, variant="AllTraffic"))

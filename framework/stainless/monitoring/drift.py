@@ -258,9 +258,7 @@ def detect(
     adjusted = adjust([r.p_value for r in tested], settings.correction)
     decided = [_decide(r, p, settings) for r, p in zip(tested, adjusted, strict=True)]
     if since:
-        decided = [
-            _replace(r, since=since.get(r.feature)) if r.drifted else r for r in decided
-        ]
+        decided = [_replace(r, since=since.get(r.feature)) if r.drifted else r for r in decided]
     features = tuple(decided[: len(raw)])
     prediction = decided[len(raw)] if pred is not None else None
     drift = any(f.drifted for f in features) or (prediction is not None and prediction.drifted)
