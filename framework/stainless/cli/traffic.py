@@ -81,6 +81,15 @@ def latest_run_with(project: Project, split: str) -> str:
     default=None,
     help="Send everything to this variant (X-Amzn-SageMaker-Target-Variant).",
 )
+@click.option(
+    "--shift",
+    "shifts",
+    multiple=True,
+    metavar="FEATURE=CHANGE",
+    help="Change a field of every request, to try monitoring: FEATURE=+2sd (add 2 standard "
+    "deviations), FEATURE=*1.5 (spread around the mean), FEATURE=+3 (add), FEATURE=VALUE (set; "
+    "null for nulls). Repeatable.",
+)
 @click.option("--seed", type=int, default=None, help="Seed for choosing the invalid requests.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def traffic(
@@ -94,11 +103,12 @@ def traffic(
     run_id: str | None,
     invalid_fraction: float,
     target_variant: str | None,
+    shifts: tuple[str, ...],
     seed: int | None,
     as_json: bool,
 ) -> None:
     """Send requests built from a run's validation rows to the endpoint; summarise per variant."""
-    from stainless.serving.traffic import drive
+    from stainless.serving.traffic import Shift, drive, shift_requests
 
     logging.getLogger("httpx").setLevel(logging.WARNING)  # not one log line per request
     project = load(project_dir, env)
@@ -109,6 +119,11 @@ def traffic(
             fix="pick another run with --run-id (see the store's runs/ folder)",
         )
     requests = rows_as_requests(load_split(project, run_id, split), project.config.target)
+    if shifts:
+        try:
+            requests = shift_requests(requests, [Shift.parse(text) for text in shifts])
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--shift") from None
     target = open_project_endpoint(project, name)
     endpoint_name = name or project.name
     if not target.status().running:

@@ -15,6 +15,7 @@ from typing import Any
 from stainless.backends.notify import Event
 
 EMOJI = {
+    "drift": ":ocean:",
     "run_started": ":arrow_forward:",
     "training_finished": ":hammer_and_wrench:",
     "evaluation": ":bar_chart:",

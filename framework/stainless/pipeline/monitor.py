@@ -1,0 +1,373 @@
+"""One monitoring check: captured traffic of the production version vs its reference profile.
+
+Reads the capture files under ``capture/MODEL/`` (our format, or SageMaker DataCaptureConfig's),
+profiles the window's rows in one pass (memory: the bins of one profile per hour of the window),
+tests every feature and the prediction (stainless.monitoring.drift), writes the result (JSON) and
+an HTML report to the store, alerts with the evidence when something moved, and deletes captured
+days past the retention period. See docs/monitoring.md.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import logging
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from stainless.core.durations import parse_duration
+from stainless.core.errors import StageError
+from stainless.monitoring.drift import DriftResult, DriftSettings, FeatureDrift, detect, onset
+from stainless.monitoring.profile import Profile
+from stainless.monitoring.records import capture_prefix, parse_lines, sagemaker_variant
+from stainless.pipeline.layout import (
+    monitoring_report_key,
+    monitoring_result_key,
+    monitoring_state_key,
+    reference_profile_key,
+)
+from stainless.pipeline.project import Project
+
+log = logging.getLogger("stainless.pipeline")
+CHUNK_ROWS = 10_000  # rows profiled at once: bounds memory whatever the window holds
+BUCKET = timedelta(hours=1)  # "since when" resolution
+
+
+@dataclass(frozen=True)
+class MonitorResult:
+    model: str
+    version: int
+    run_id: str
+    checked_at: datetime
+    since: datetime
+    records: int  # capture records read in the window
+    rows: int  # requests profiled (a batch record holds several)
+    first_seen: datetime | None
+    last_seen: datetime | None
+    drift: DriftResult
+    result_key: str
+    report_key: str
+    report_url: str
+    alerted: bool
+    pruned_files: int = 0
+    figures: dict[str, bytes] = field(default_factory=dict, repr=False)
+
+    @property
+    def status(self) -> str:
+        return self.drift.status
+
+    def to_dict(self) -> dict[str, Any]:
+        out = {
+            "model": self.model,
+            "version": self.version,
+            "run_id": self.run_id,
+            "checked_at": self.checked_at.isoformat(),
+            "since": self.since.isoformat(),
+            "records": self.records,
+            "rows": self.rows,
+            "first_seen": self.first_seen.isoformat() if self.first_seen else None,
+            "last_seen": self.last_seen.isoformat() if self.last_seen else None,
+            "status": self.drift.status,
+            "reason": self.drift.reason,
+            "drifted": self.drift.drifted,
+            "prediction_drifted": self.drift.prediction_drifted,
+            "settings": asdict(self.drift.settings),
+            "features": [_feature_dict(f) for f in self.drift.features],
+            "prediction": _feature_dict(self.drift.prediction) if self.drift.prediction else None,
+            "result_key": self.result_key,
+            "report_url": self.report_url,
+            "alerted": self.alerted,
+            "pruned_files": self.pruned_files,
+        }
+        return out
+
+
+def _feature_dict(feature: FeatureDrift) -> dict[str, Any]:
+    data = asdict(feature)
+    data["since"] = feature.since.isoformat() if feature.since else None
+    data["summary"] = feature.summary()
+    return data
+
+
+def parse_since(value: str | None, now: datetime, default: str | int) -> datetime:
+    """``--since``: a duration back from now (6h, 2d) or an ISO time; default the config's."""
+    text = value if value is not None else default
+    try:
+        return now - timedelta(seconds=parse_duration(text))
+    except ValueError:
+        pass
+    try:
+        moment = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+    except ValueError:
+        raise StageError(
+            f"--since {text!r} is neither a duration (e.g. 6h, 2d) nor an ISO time",
+            fix="pass e.g. --since 24h or --since 2026-03-01T00:00:00Z",
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def run_monitor(
+    project: Project,
+    since: str | None = None,
+    *,
+    report_path: Path | None = None,
+    notify: bool = True,
+    now: datetime | None = None,
+) -> MonitorResult:
+    config = project.config
+    section = config.raw.get("monitoring", {})
+    serving = config.raw.get("serving", {})
+    now = now or datetime.now(UTC)
+    start = parse_since(since, now, section.get("window", "24h"))
+    production = project.registry.production()
+    if production is None:
+        raise StageError(
+            f"{project.name} has no production version to monitor",
+            fix="promote a version first (`stainless run`)",
+        )
+    reference = _reference(project, production.run_id, production.version)
+    skipped = {
+        *section.get("drift", {}).get("exclude", []),
+        *serving.get("capture_drop_fields", []),
+        *serving.get("capture_redact_fields", []),
+    }
+    for name in skipped:
+        reference.features.pop(name, None)
+    settings = DriftSettings.from_mapping(section.get("drift", {}))
+    scan = _profile_window(project, reference, production.version, start, now)
+    current = reference.like()
+    for bucket in scan.buckets.values():
+        current = current.merge(bucket)
+    ordered = sorted(scan.buckets.items())
+    since_by_feature = {
+        name: onset(sketch, [(at, p.features[name]) for at, p in ordered], settings)
+        for name, sketch in reference.features.items()
+    }
+    if reference.prediction is not None:
+        since_by_feature["prediction"] = onset(
+            reference.prediction,
+            [(at, p.prediction) for at, p in ordered if p.prediction is not None],
+            settings,
+        )
+    drift = detect(reference, current, settings, since_by_feature)
+    checked = now.strftime("%Y%m%dT%H%M%SZ")
+    result_key = monitoring_result_key(project.name, checked)
+    report_key = monitoring_report_key(project.name, checked)
+    figures = {
+        f.feature: _figure(f) for f in [*drift.features, drift.prediction] if f and f.drifted
+    }
+    pruned = _prune(project, int(serving.get("capture_retention_days", 30)), now)
+    result = MonitorResult(
+        model=project.name,
+        version=production.version,
+        run_id=production.run_id,
+        checked_at=now,
+        since=start,
+        records=scan.records,
+        rows=current.rows,
+        first_seen=scan.first,
+        last_seen=scan.last,
+        drift=drift,
+        result_key=result_key,
+        report_key=report_key,
+        report_url=project.store.url(report_key),
+        alerted=notify and drift.status == "drift",
+        pruned_files=pruned,
+        figures=figures,
+    )
+    html = render_report(result)
+    project.store.put_bytes(report_key, html.encode())
+    project.store.put_bytes(result_key, json.dumps(result.to_dict(), indent=2).encode())
+    if report_path is not None:
+        report_path.parent.mkdir(parents=True, exist_ok=True)
+        report_path.write_text(html)
+    if result.alerted:
+        _alert(project, result)
+        project.store.put_bytes(
+            monitoring_state_key(project.name),
+            json.dumps({"last_alert": now.isoformat(), "drifted": drift.drifted}).encode(),
+        )
+    return result
+
+
+def _reference(project: Project, run_id: str, version: int) -> Profile:
+    key = reference_profile_key(run_id)
+    if not project.store.exists(key):
+        raise StageError(
+            f"version {version} (run {run_id}) has no reference profile at {key}",
+            fix="retrain it with this stainless version (`stainless run`): the train stage "
+            "writes the profile monitoring compares traffic with",
+        )
+    return Profile.from_dict(json.loads(project.store.get_bytes(key)))
+
+
+@dataclass
+class _Scan:
+    buckets: dict[datetime, Profile] = field(default_factory=dict)
+    records: int = 0
+    first: datetime | None = None
+    last: datetime | None = None
+
+
+def _profile_window(
+    project: Project, reference: Profile, version: int, start: datetime, end: datetime
+) -> _Scan:
+    """One pass over the window's capture files; rows are profiled CHUNK_ROWS at a time."""
+    field_name = project.config["response_field"]
+    scan = _Scan()
+    pending: dict[datetime, tuple[list[Any], list[Any]]] = {}
+    pending_rows = 0
+
+    def flush() -> None:
+        for at, (requests, predictions) in pending.items():
+            bucket = scan.buckets.setdefault(at, reference.like())
+            frame = pd.DataFrame.from_records([r if isinstance(r, dict) else {} for r in requests])
+            bucket.update(frame, predictions)
+        pending.clear()
+
+    for key in _capture_keys(project, start):
+        for record in parse_lines(project.store.get_bytes(key), sagemaker_variant(key)):
+            if not start <= record.captured_at <= end:
+                continue
+            if record.version is not None and record.version != str(version):
+                continue
+            scan.records += 1
+            scan.first = min(scan.first or record.captured_at, record.captured_at)
+            scan.last = max(scan.last or record.captured_at, record.captured_at)
+            at = record.captured_at.replace(minute=0, second=0, microsecond=0)
+            requests, predictions = pending.setdefault(at, ([], []))
+            for request, response in record.rows():
+                requests.append(request)
+                predictions.append(
+                    response.get(field_name) if isinstance(response, dict) else response
+                )
+                pending_rows += 1
+            if pending_rows >= CHUNK_ROWS:
+                flush()
+                pending_rows = 0
+    flush()
+    return scan
+
+
+def _capture_keys(project: Project, start: datetime) -> list[str]:
+    """Capture files that may hold records at or after ``start`` (day folders before it are
+    skipped without being read)."""
+    keys = []
+    first_day = start.strftime("%Y-%m-%d")
+    for key in project.store.list(capture_prefix(project.name)):
+        if not key.endswith(".jsonl"):
+            continue
+        day = _day_of(key)
+        if day is None or day >= first_day:
+            keys.append(key)
+    return sorted(keys)
+
+
+def _day_of(key: str) -> str | None:
+    """The day of a capture file: ours capture/M/V/YYYY-MM-DD/F, SageMaker's .../YYYY/MM/DD/HH/F."""
+    parts = key.split("/")
+    if len(parts) >= 2 and len(parts[-2]) == 10 and parts[-2][4] == "-":
+        return parts[-2]
+    if len(parts) >= 5 and all(p.isdigit() for p in parts[-5:-1]):
+        return f"{parts[-5]}-{parts[-4]}-{parts[-3]}"
+    return None
+
+
+def _prune(project: Project, retention_days: int, now: datetime) -> int:
+    """Delete captured files of days older than the retention period."""
+    cutoff = (now - timedelta(days=retention_days)).strftime("%Y-%m-%d")
+    pruned = 0
+    for key in project.store.list(capture_prefix(project.name)):
+        day = _day_of(key)
+        if day is not None and day < cutoff:
+            project.store.delete(key)
+            pruned += 1
+    if pruned:
+        log.info("deleted %d capture file(s) older than %d days", pruned, retention_days)
+    return pruned
+
+
+def _figure(feature: FeatureDrift) -> bytes:
+    """Reference vs current shares per bin/category, as PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    labels = list(feature.cells)
+    pairs = zip(feature.reference_shares, feature.current_shares, strict=True)
+    keep = [i for i, (r, c) in enumerate(pairs) if r > 0 or c > 0]
+    width = 0.4
+    figure, axis = plt.subplots(figsize=(7, 3.2), dpi=100)
+    xs = range(len(keep))
+    axis.bar(
+        [x - width / 2 for x in xs],
+        [feature.reference_shares[i] for i in keep],
+        width,
+        label="reference (training)",
+        color="#8da0cb",
+    )
+    axis.bar(
+        [x + width / 2 for x in xs],
+        [feature.current_shares[i] for i in keep],
+        width,
+        label="current (traffic)",
+        color="#fc8d62",
+    )
+    axis.set_xticks(list(xs), [labels[i] for i in keep], rotation=30, ha="right", fontsize=7)
+    axis.set_ylabel("share of rows")
+    axis.set_title(feature.summary(), fontsize=9)
+    axis.legend(fontsize=8)
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    plt.close(figure)
+    return buffer.getvalue()
+
+
+def render_report(result: MonitorResult) -> str:
+    import jinja2
+
+    environment = jinja2.Environment(
+        loader=jinja2.PackageLoader("stainless.pipeline", "templates"),
+        autoescape=jinja2.select_autoescape(["html", "j2"]),
+    )
+    template = environment.get_template("monitor_report.html.j2")
+    images = {
+        name: "data:image/png;base64," + base64.b64encode(png).decode()
+        for name, png in result.figures.items()
+    }
+    return template.render(result=result, drift=result.drift, images=images)
+
+
+def _alert(project: Project, result: MonitorResult) -> None:
+    drift = result.drift
+    moved = [f for f in [*drift.features, drift.prediction] if f is not None and f.drifted]
+    figures_dir = project.work_dir / "monitoring" / result.checked_at.strftime("%Y%m%dT%H%M%SZ")
+    figures_dir.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, png in result.figures.items():
+        path = figures_dir / f"drift-{name}.png"
+        path.write_bytes(png)
+        paths.append(path)
+    fields: dict[str, Any] = {
+        f.feature: f.summary().split(": ", 1)[1]
+        + (f" (since {f.since:%Y-%m-%d %H:%M} UTC)" if f.since else "")
+        for f in moved
+    }
+    fields["rows checked"] = result.rows
+    fields["report"] = result.report_url
+    names = ", ".join(f.feature for f in moved)
+    project.notify(
+        "drift",
+        f"Drift in v{result.version} of {project.name}: {names}",
+        result.run_id,
+        fields=fields,
+        severity="warning",
+        figures=paths,
+    )
