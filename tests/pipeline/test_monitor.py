@@ -32,7 +32,10 @@ def project_dir(bake) -> Iterator[Path]:  # type: ignore[no-untyped-def]
         "capture_flush_seconds": 0.2,
         "capture_redact_fields": ["bedrooms"],
     }
-    config["monitoring"] = {"drift": {"min_rows": 100}}
+    config["monitoring"] = {
+        "drift": {"min_rows": 100},
+        "quality": {"labels_query": "SELECT request_id, label FROM outcomes", "min_labels": 100},
+    }
     config_file.write_text(yaml.safe_dump(config))
     assert run_lifecycle(open_project(project_dir), "run-1", in_process=True).ok
     try:
@@ -50,6 +53,20 @@ def stainless(*args: str) -> str:
 def captured(project_dir: Path) -> list:  # type: ignore[type-arg]
     store = open_project(project_dir).store
     return [r for key in store.list("capture") for r in parse_lines(store.get_bytes(key))]
+
+
+def write_outcomes(project_dir: Path, records: list, factor: float) -> None:  # type: ignore[type-arg]
+    """The labels table a labels query reads: request id -> true price, as a business would
+    record them days later (here: the validation rows' prices, times ``factor``)."""
+    from stainless.pipeline.preprocess import load_split
+
+    rows = load_split(open_project(project_dir), "run-1", "validation")
+    key = ["area_sqm", "age_years", "distance_km", "neighborhood"]
+    price = {tuple(row[k] for k in key): row["price"] for _, row in rows.iterrows()}
+    lines = ["request_id,label"]
+    for record in records:
+        lines.append(f"{record.request_id},{price[tuple(record.request[k] for k in key)] * factor}")
+    (project_dir / "data" / "outcomes.csv").write_text("\n".join(lines) + "\n")
 
 
 def replay(project_dir: Path, *shifts: str) -> None:
@@ -72,12 +89,20 @@ def test_shifted_replay_flags_exactly_the_shifted_features(
     stainless("endpoint", "up", *where)
     replay(project_dir)
     records = captured(project_dir)
+    write_outcomes(project_dir, records, factor=1.0)
     assert all(r.request_id and r.version == "1" and r.variant == "v1" for r in records)
     assert all(r.request["bedrooms"] == "[redacted]" for r in records)
 
     calm = json.loads(stainless("monitor", *where, "--json"))
     assert calm["status"] == "ok" and calm["rows"] == REPLAY and calm["drifted"] == []
     assert "bedrooms" not in [f["feature"] for f in calm["features"]]  # redacted: not tested
+    assert calm["quality"]["status"] == "ok" and calm["quality"]["labels"] == REPLAY
+    assert calm["quality"]["ci_low"] <= calm["quality"]["validation_value"]
+
+    write_outcomes(project_dir, records, factor=1.6)  # the world changed: prices are 60 % up
+    worse = json.loads(stainless("monitor", *where, "--json", "--no-notify"))
+    assert worse["status"] == "ok" and worse["quality"]["status"] == "dropped"
+    assert worse["quality"]["ci_low"] > worse["quality"]["validation_value"]  # rmse: lower=better
 
     time.sleep(0.01)
     shifted_at = datetime.now(UTC).isoformat()

@@ -21,9 +21,10 @@ from typing import Any
 import pandas as pd
 
 from stainless.core.durations import parse_duration
-from stainless.core.errors import StageError
+from stainless.core.errors import ConfigError, StageError
 from stainless.monitoring.drift import DriftResult, DriftSettings, FeatureDrift, detect, onset
 from stainless.monitoring.profile import Profile
+from stainless.monitoring.quality import QualityResult, QualitySettings, live_quality
 from stainless.monitoring.records import capture_prefix, parse_lines, sagemaker_variant
 from stainless.pipeline.layout import (
     monitoring_report_key,
@@ -31,6 +32,7 @@ from stainless.pipeline.layout import (
     monitoring_state_key,
     reference_profile_key,
 )
+from stainless.pipeline.metrics import SCORE_METRICS, compute_metric
 from stainless.pipeline.project import Project
 
 log = logging.getLogger("stainless.pipeline")
@@ -55,6 +57,7 @@ class MonitorResult:
     report_url: str
     alerted: bool
     pruned_files: int = 0
+    quality: QualityResult | None = None
     figures: dict[str, bytes] = field(default_factory=dict, repr=False)
 
     @property
@@ -83,6 +86,7 @@ class MonitorResult:
             "report_url": self.report_url,
             "alerted": self.alerted,
             "pruned_files": self.pruned_files,
+            "quality": asdict(self.quality) if self.quality else None,
         }
         return out
 
@@ -139,7 +143,12 @@ def run_monitor(
     for name in skipped:
         reference.features.pop(name, None)
     settings = DriftSettings.from_mapping(section.get("drift", {}))
-    scan = _profile_window(project, reference, production.version, start, now)
+    quality_section = section.get("quality", {})
+    labels = _labels(project, quality_section.get("labels_query"))
+    scan = _profile_window(project, reference, production.version, start, now, labels)
+    quality = None
+    if labels is not None:
+        quality = _quality(project, production.metrics, scan.labelled, quality_section)
     current = reference.like()
     for bucket in scan.buckets.values():
         current = current.merge(bucket)
@@ -176,8 +185,10 @@ def run_monitor(
         result_key=result_key,
         report_key=report_key,
         report_url=project.store.url(report_key),
-        alerted=notify and drift.status == "drift",
+        alerted=notify
+        and (drift.status == "drift" or (quality is not None and quality.status == "dropped")),
         pruned_files=pruned,
+        quality=quality,
         figures=figures,
     )
     html = render_report(result)
@@ -186,8 +197,11 @@ def run_monitor(
     if report_path is not None:
         report_path.parent.mkdir(parents=True, exist_ok=True)
         report_path.write_text(html)
-    if result.alerted:
+    if notify and drift.status == "drift":
         _alert(project, result)
+    if notify and quality is not None and quality.status == "dropped":
+        _quality_alert(project, result, quality)
+    if result.alerted:
         project.store.put_bytes(
             monitoring_state_key(project.name),
             json.dumps({"last_alert": now.isoformat(), "drifted": drift.drifted}).encode(),
@@ -209,16 +223,24 @@ def _reference(project: Project, run_id: str, version: int) -> Profile:
 @dataclass
 class _Scan:
     buckets: dict[datetime, Profile] = field(default_factory=dict)
+    # (true label, prediction, score) of captured requests the labels query knows
+    labelled: list[tuple[Any, Any, Any]] = field(default_factory=list)
     records: int = 0
     first: datetime | None = None
     last: datetime | None = None
 
 
 def _profile_window(
-    project: Project, reference: Profile, version: int, start: datetime, end: datetime
+    project: Project,
+    reference: Profile,
+    version: int,
+    start: datetime,
+    end: datetime,
+    labels: dict[str, Any] | None = None,
 ) -> _Scan:
     """One pass over the window's capture files; rows are profiled CHUNK_ROWS at a time."""
     field_name = project.config["response_field"]
+    score_name = project.config["score_field"]
     scan = _Scan()
     pending: dict[datetime, tuple[list[Any], list[Any]]] = {}
     pending_rows = 0
@@ -239,6 +261,14 @@ def _profile_window(
             scan.records += 1
             scan.first = min(scan.first or record.captured_at, record.captured_at)
             scan.last = max(scan.last or record.captured_at, record.captured_at)
+            if labels and record.request_id in labels and isinstance(record.response, dict):
+                scan.labelled.append(
+                    (
+                        labels[record.request_id],
+                        record.response.get(field_name),
+                        record.response.get(score_name),
+                    )
+                )
             at = record.captured_at.replace(minute=0, second=0, microsecond=0)
             requests, predictions = pending.setdefault(at, ([], []))
             for request, response in record.rows():
@@ -252,6 +282,71 @@ def _profile_window(
                 pending_rows = 0
     flush()
     return scan
+
+
+def _labels(project: Project, sql: str | None) -> dict[str, Any] | None:
+    """request id -> true label, from monitoring.quality.labels_query on the data source."""
+    if not sql:
+        return None
+    source = project.open_data()
+    try:
+        frame = source.query(sql)
+    finally:
+        source.close()
+    if not {"request_id", "label"} <= set(frame.columns):
+        raise ConfigError(
+            "the labels query must return the columns request_id and label "
+            f"(it returned {', '.join(map(str, frame.columns)) or 'no columns'})",
+            file="model.yaml",
+            key="monitoring.quality.labels_query",
+            fix="e.g. SELECT inference_id AS request_id, sold_price AS label FROM outcomes",
+        )
+    return dict(zip(frame["request_id"].astype(str), frame["label"].tolist(), strict=True))
+
+
+def _quality(
+    project: Project,
+    registered: dict[str, Any],
+    labelled: list[tuple[Any, Any, Any]],
+    section: dict[str, Any],
+) -> QualityResult:
+    config = project.config
+    name = config.metric
+    needs_score = name in SCORE_METRICS
+    settings = QualitySettings(
+        **{k: section[k] for k in ("min_labels", "confidence", "tolerance") if k in section}
+    )
+    truth = [row[0] for row in labelled]
+    predictions = [row[1] for row in labelled]
+    scores = [row[2] for row in labelled] if needs_score else None
+    value = registered.get(name)
+    return live_quality(
+        name,
+        lambda t, p, s: compute_metric(name, t, p, s),
+        config.direction,
+        float(value) if value is not None else None,
+        truth,
+        predictions,
+        scores,
+        settings,
+    )
+
+
+def _quality_alert(project: Project, result: MonitorResult, quality: QualityResult) -> None:
+    level = f"{quality.confidence:.0%}"
+    project.notify(
+        "quality_drop",
+        f"{quality.metric} of v{result.version} dropped on live traffic",
+        result.run_id,
+        fields={
+            f"live {quality.metric}": quality.live_value,
+            f"{level} interval": f"[{quality.ci_low:.4g}, {quality.ci_high:.4g}]",
+            f"validation {quality.metric}": quality.validation_value,
+            "labelled rows": quality.labels,
+            "report": result.report_url,
+        },
+        severity="alert",
+    )
 
 
 def _capture_keys(project: Project, start: datetime) -> list[str]:

@@ -26,6 +26,7 @@ KINDS = (
     "stage_failed",
     "run_finished",
     "drift",
+    "quality_drop",
 )
 
 
