@@ -40,7 +40,9 @@ def main(directory: Path) -> None:
         base = pd.read_parquet(directory / f"{dataset}.base.parquet")
         currents = pd.read_parquet(directory / f"{dataset}.currents.parquet")
         groups = dict(tuple(currents.groupby("_trial", sort=False)))
-        for trial in spec["trials"][dataset]:
+        for done, trial in enumerate(spec["trials"][dataset]):
+            if done % 20 == 0:
+                print(f"evidently: {dataset} window {done}", file=sys.stderr, flush=True)
             reference = base.iloc[trial["reference"]].reset_index(drop=True)
             current = groups[trial["id"]].drop(columns="_trial").reset_index(drop=True)
             count, share, drift_share = run(reference, current)

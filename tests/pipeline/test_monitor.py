@@ -1,6 +1,8 @@
 """`stainless monitor` on real traffic: a baked project's first version is promoted and served
 by the local endpoint; `stainless traffic` replays validation rows, unchanged and then with two
-features shifted; the check flags exactly those two, with evidence, and the Slack stub gets it."""
+features shifted; the check flags exactly those two, with evidence, and the Slack stub gets it.
+One test (one trained project, ~1 min): labels joined from DuckDB for live quality, and an error
+burst in the endpoint's counters for the burn-rate alert, ride on the same endpoint."""
 
 from __future__ import annotations
 
@@ -126,3 +128,21 @@ def test_shifted_replay_flags_exactly_the_shifted_features(
     assert "mean +" in json.dumps(message["blocks"])
     store = open_project(project_dir).store
     assert store.exists(result["result_key"])
+    assert result["slo"]["status"] == "ok"
+
+    # SLO: an error burst pages through the multi-window burn-rate alert.
+    from stainless.backends.endpoints.counters import Tally
+
+    # The burst: the router's own counter store gets a minute in which 30 % of requests failed
+    # (what a broken dependency of the model looks like from the endpoint).
+    endpoint = open_project(project_dir).endpoint
+    now = int(time.time())
+    endpoint.counter_store.add(
+        {("v1", now - i): Tally(requests=10, ok=7, model_errors=3) for i in range(60)}
+    )
+    result = json.loads(stainless("monitor", *where, "--json"))
+    slo = result["slo"]
+    assert slo["status"] == "breached" and slo["severity"] == "page"
+    assert any("over 1h" in alert and "over 5min" in alert for alert in slo["alerts"])
+    (message,) = [m for m in slack_stub.messages if "error budget" in m.get("text", "")]
+    assert "page" in message["text"]

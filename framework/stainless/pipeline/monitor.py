@@ -26,6 +26,7 @@ from stainless.monitoring.drift import DriftResult, DriftSettings, FeatureDrift,
 from stainless.monitoring.profile import Profile
 from stainless.monitoring.quality import QualityResult, QualitySettings, live_quality
 from stainless.monitoring.records import capture_prefix, parse_lines, sagemaker_variant
+from stainless.monitoring.slo import SloResult
 from stainless.pipeline.layout import (
     monitoring_report_key,
     monitoring_result_key,
@@ -34,6 +35,7 @@ from stainless.pipeline.layout import (
 )
 from stainless.pipeline.metrics import SCORE_METRICS, compute_metric
 from stainless.pipeline.project import Project
+from stainless.pipeline.slo import check_slo
 
 log = logging.getLogger("stainless.pipeline")
 CHUNK_ROWS = 10_000  # rows profiled at once: bounds memory whatever the window holds
@@ -58,6 +60,7 @@ class MonitorResult:
     alerted: bool
     pruned_files: int = 0
     quality: QualityResult | None = None
+    slo: SloResult | None = None
     figures: dict[str, bytes] = field(default_factory=dict, repr=False)
 
     @property
@@ -87,8 +90,16 @@ class MonitorResult:
             "alerted": self.alerted,
             "pruned_files": self.pruned_files,
             "quality": asdict(self.quality) if self.quality else None,
+            "slo": _slo_dict(self.slo) if self.slo else None,
         }
         return out
+
+
+def _slo_dict(slo: SloResult) -> dict[str, Any]:
+    data = asdict(slo)
+    data["severity"] = slo.severity
+    data["alerts"] = [burn.summary() for burn in slo.burns]
+    return data
 
 
 def _feature_dict(feature: FeatureDrift) -> dict[str, Any]:
@@ -170,6 +181,7 @@ def run_monitor(
     figures = {
         f.feature: _figure(f) for f in [*drift.features, drift.prediction] if f and f.drifted
     }
+    slo = check_slo(project, now.timestamp())
     pruned = _prune(project, int(serving.get("capture_retention_days", 30)), now)
     result = MonitorResult(
         model=project.name,
@@ -189,6 +201,7 @@ def run_monitor(
         and (drift.status == "drift" or (quality is not None and quality.status == "dropped")),
         pruned_files=pruned,
         quality=quality,
+        slo=slo,
         figures=figures,
     )
     html = render_report(result)
@@ -201,6 +214,8 @@ def run_monitor(
         _alert(project, result)
     if notify and quality is not None and quality.status == "dropped":
         _quality_alert(project, result, quality)
+    if notify and slo is not None and slo.status == "breached":
+        _slo_alert(project, result, slo)
     if result.alerted:
         project.store.put_bytes(
             monitoring_state_key(project.name),
@@ -346,6 +361,22 @@ def _quality_alert(project: Project, result: MonitorResult, quality: QualityResu
             "report": result.report_url,
         },
         severity="alert",
+    )
+
+
+def _slo_alert(project: Project, result: MonitorResult, slo: SloResult) -> None:
+    fields: dict[str, Any] = {
+        f"{burn.window.severity} ({burn.window.threshold}x)": burn.summary() for burn in slo.burns
+    }
+    if slo.latency_breached:
+        fields["latency p95"] = f"{slo.latency_p95_ms} ms > objective {slo.latency_objective_ms} ms"
+    fields["error objective"] = f"{slo.error_objective:.3%} of requests"
+    project.notify(
+        "slo_burn",
+        f"v{result.version} of {project.name} is burning its error budget ({slo.severity})",
+        result.run_id,
+        fields=fields,
+        severity="alert" if slo.severity == "page" else "warning",
     )
 
 

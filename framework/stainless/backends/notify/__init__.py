@@ -27,6 +27,7 @@ KINDS = (
     "run_finished",
     "drift",
     "quality_drop",
+    "slo_burn",
 )
 
 

@@ -17,6 +17,7 @@ from stainless.backends.notify import Event
 EMOJI = {
     "drift": ":ocean:",
     "quality_drop": ":chart_with_downwards_trend:",
+    "slo_burn": ":fire:",
     "run_started": ":arrow_forward:",
     "training_finished": ":hammer_and_wrench:",
     "evaluation": ":bar_chart:",
