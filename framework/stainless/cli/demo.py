@@ -3,7 +3,9 @@
 Three versions of the example: a deliberately weak first one (promoted: nothing to compare
 with), a better second one (approved, rolled out step by step, promoted), and a third that is
 better offline but fails 20 % of live requests (approved, then rolled back by the canary).
-Notifications go to a local Slack stub through the real Slack client, and are shown.
+Notifications go to a local Slack stub through the real Slack client, and are shown. Last,
+monitoring: production's captured traffic is checked twice, once as it came and once after the
+demo shifts one feature of the replayed requests; the second check names that feature.
 """
 
 from __future__ import annotations
@@ -59,6 +61,14 @@ def demo(directory: Path | None, in_process: bool, keep_endpoint: bool) -> None:
             str(template_dir()), no_input=True, output_dir=str(root), overwrite_if_exists=True
         )
     )
+    # Capture every request (the default samples 5 %) so the monitoring step has enough rows
+    # within seconds, and claim drift from 100 rows (the example's validation split is 160).
+    with (project_dir / "model.yaml").open("a") as config:
+        config.write(
+            "\n# Added by `stainless demo`: capture all traffic for its monitoring step.\n"
+            "serving:\n  capture_sample_rate: 1.0\n  capture_flush_seconds: 0.5\n"
+            "monitoring:\n  drift:\n    min_rows: 100\n"
+        )
     console.print(Rule("stainless demo"))
     console.print(f"example model generated in [cyan]{project_dir}[/cyan]")
     console.print("a data scientist edits only preprocess.py, train.py, model.py, schemas.json")
@@ -96,6 +106,8 @@ def demo(directory: Path | None, in_process: bool, keep_endpoint: bool) -> None:
                 seen = len(slack.messages)
                 if not report.ok:
                     raise click.ClickException(f"run {attempt} failed: {report.error}")
+            console.print(Rule("monitoring: is production's traffic still like its training data?"))
+            seen = monitoring_step(console, project, slack, seen)
         finally:
             os.environ.pop("STAINLESS_PARAMS", None)
             if not keep_endpoint:
@@ -106,3 +118,45 @@ def demo(directory: Path | None, in_process: bool, keep_endpoint: bool) -> None:
         f"\nexplore: cd {project_dir} && stainless versions"
         + ("" if keep_endpoint else " (endpoint stopped; --keep-endpoint keeps it)")
     )
+
+
+def monitoring_step(console: Console, project, slack, seen: int) -> int:  # type: ignore[no-untyped-def]
+    """Replay production's validation rows as they are, then with area_sqm shifted by two
+    standard deviations; `stainless monitor` after each: no alert, then one naming area_sqm."""
+    import html
+    from datetime import UTC, datetime
+
+    from stainless.pipeline.evaluate import rows_as_requests
+    from stainless.pipeline.monitor import run_monitor
+    from stainless.pipeline.preprocess import load_split
+    from stainless.serving.traffic import Shift, drive, shift_requests
+
+    production = project.registry.production()
+    rows = load_split(project, production.run_id, "validation")
+    requests = rows_as_requests(rows, project.config.target)
+    url, name = project.endpoint.url, project.name
+    for label, shifts in (
+        ("traffic as it came", []),
+        (
+            "traffic with area_sqm shifted up by 2 standard deviations",
+            ["area_sqm=+2sd"],
+        ),
+    ):
+        started = datetime.now(UTC).isoformat()
+        batch = shift_requests(requests, [Shift.parse(text) for text in shifts])
+        drive(url, batch, rate=400, duration=10, max_requests=len(batch), endpoint_name=name)
+        time.sleep(1.5)  # the servers write captured records every 0.5 s
+        result = run_monitor(project, started)
+        moved = ", ".join(result.drift.drifted) or "nothing"
+        console.print(
+            f"▶ stainless monitor --since <start> after {len(batch)} requests of {label}: "
+            f"[bold]{result.status}[/bold] (moved: {moved})"
+        )
+        for feature in result.drift.features:
+            if feature.drifted:
+                console.print(f"  {feature.summary()}")
+    console.print("[bold]Slack #ml-models:[/bold]")
+    for message in slack.messages[seen:]:
+        console.print(f"  💬 {html.unescape(message.get('text', ''))[:160]}")
+    console.print(f"report: {result.report_url}")
+    return len(slack.messages)

@@ -181,7 +181,7 @@ def run_monitor(
     figures = {
         f.feature: _figure(f) for f in [*drift.features, drift.prediction] if f and f.drifted
     }
-    slo = check_slo(project, now.timestamp())
+    slo = check_slo(project, production.version, now.timestamp())
     pruned = _prune(project, int(serving.get("capture_retention_days", 30)), now)
     result = MonitorResult(
         model=project.name,

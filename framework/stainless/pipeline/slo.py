@@ -13,8 +13,9 @@ from stainless.pipeline.project import Project
 log = logging.getLogger("stainless.pipeline")
 
 
-def check_slo(project: Project, now: float | None = None) -> SloResult | None:
-    """None when the objectives are off or the endpoint keeps no counters."""
+def check_slo(project: Project, version: int, now: float | None = None) -> SloResult | None:
+    """The objectives of production ``version``'s variant (a canary's errors are the rollout's
+    business, not production's). None when they are off or the endpoint keeps no counters."""
     section: dict[str, Any] = project.config.raw.get("monitoring", {}).get("slo", {})
     if not section.get("enabled", True):
         return None
@@ -23,6 +24,8 @@ def check_slo(project: Project, now: float | None = None) -> SloResult | None:
         counts = {}
         for seconds in windows_needed():
             per_variant = project.endpoint.counters(since=now - seconds)
+            # Variants are named v{version} (the rollout controller's variant_name).
+            per_variant = {k: v for k, v in per_variant.items() if k == f"v{version}"}
             requests = sum(c.requests - c.client_errors for c in per_variant.values())
             errors = sum(c.model_errors for c in per_variant.values())
             p95s = [c.latency_p95_ms for c in per_variant.values() if c.latency_p95_ms]
