@@ -273,6 +273,9 @@ def _profile_window(
                 continue
             if record.version is not None and record.version != str(version):
                 continue
+            # SageMaker's records carry no version; the variant (v{version}) in the key does.
+            if record.version is None and record.variant not in (None, f"v{version}"):
+                continue
             scan.records += 1
             scan.first = min(scan.first or record.captured_at, record.captured_at)
             scan.last = max(scan.last or record.captured_at, record.captured_at)

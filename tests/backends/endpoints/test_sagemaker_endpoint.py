@@ -83,6 +83,26 @@ def test_create_weigh_count_delete(endpoint: SageMakerEndpoint) -> None:
     endpoint.down()  # already gone: nothing to do
 
 
+def test_data_capture_goes_to_the_monitored_prefix(monkeypatch: pytest.MonkeyPatch) -> None:
+    with moto_server(monkeypatch):
+        uri = (
+            f"sagemaker://?role={ROLE}&image={IMAGE}"
+            "&capture=s3://artifacts/houses/capture/houses&capture_percent=20"
+        )
+        opened = open_endpoint(uri, Path("."), "houses")
+        assert isinstance(opened, SageMakerEndpoint)
+        opened.poll_s = 0.05
+        opened.up(spec("v1", 1, 1.0))
+        described = opened.sagemaker.describe_endpoint(EndpointName="houses")
+        config = opened.sagemaker.describe_endpoint_config(
+            EndpointConfigName=described["EndpointConfigName"]
+        )
+        capture = config["DataCaptureConfig"]
+        assert capture["DestinationS3Uri"] == "s3://artifacts/houses/capture/houses"
+        assert capture["InitialSamplingPercentage"] == 20 and capture["EnableCapture"]
+        opened.down()
+
+
 def test_errors_say_what_to_configure(endpoint: SageMakerEndpoint) -> None:
     with pytest.raises(BackendError, match="no model.tar.gz on S3"):
         endpoint.up(VariantSpec("v1", 1, Path("/local"), 1.0))

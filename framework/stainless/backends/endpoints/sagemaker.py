@@ -68,6 +68,8 @@ class SageMakerEndpoint:
         instance_count: int = 1,
         poll_s: float = 15.0,
         wait_timeout_s: float = 1800.0,
+        capture_uri: str | None = None,
+        capture_percent: int = 5,
     ) -> None:
         try:
             import boto3
@@ -80,6 +82,11 @@ class SageMakerEndpoint:
         self.instance_count = instance_count
         self.poll_s = poll_s
         self.wait_timeout_s = wait_timeout_s
+        # DataCaptureConfig destination: SageMaker writes its JSON Lines there as
+        # CAPTURE_URI/ENDPOINT/VARIANT/yyyy/mm/dd/hh/*.jsonl, which `stainless monitor` reads
+        # when it is the store's capture/MODEL/ prefix (docs/monitoring.md).
+        self.capture_uri = capture_uri.rstrip("/") if capture_uri else None
+        self.capture_percent = capture_percent
         session = boto3.session.Session(region_name=region)
         self.region = session.region_name or "us-east-1"
         self.sagemaker = session.client("sagemaker")
@@ -95,6 +102,8 @@ class SageMakerEndpoint:
             region=query.get("region"),
             instance_type=query.get("instance_type", "ml.m5.large"),
             instance_count=int(query.get("instance_count", "1")),
+            capture_uri=query.get("capture") or os.environ.get("STAINLESS_CAPTURE_URI"),
+            capture_percent=int(query.get("capture_percent", "5")),
         )
 
     @property
@@ -289,7 +298,18 @@ class SageMakerEndpoint:
     def _new_config(self, variants: list[dict[str, Any]]) -> str:
         stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S%f")[:17]
         name = f"{self.name[: 62 - len(stamp)]}-{stamp}"
-        self._call("create_endpoint_config", EndpointConfigName=name, ProductionVariants=variants)
+        extra: dict[str, Any] = {}
+        if self.capture_uri:
+            extra["DataCaptureConfig"] = {
+                "EnableCapture": True,
+                "InitialSamplingPercentage": self.capture_percent,
+                "DestinationS3Uri": self.capture_uri,
+                "CaptureOptions": [{"CaptureMode": "Input"}, {"CaptureMode": "Output"}],
+                "CaptureContentTypeHeader": {"JsonContentTypes": ["application/json"]},
+            }
+        self._call(
+            "create_endpoint_config", EndpointConfigName=name, ProductionVariants=variants, **extra
+        )
         return name
 
     def _update(self, variants: list[dict[str, Any]]) -> None:
