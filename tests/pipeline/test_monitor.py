@@ -16,9 +16,9 @@ import pytest
 import yaml
 from click.testing import CliRunner
 from stainless.cli import main
-from stainless.monitoring.records import parse_lines
-from stainless.pipeline.project import open_project
 from stainless.pipeline.runner import run_lifecycle
+from stainless.serving.records import parse_lines
+from stainless.workspace import open_workspace as open_project
 
 pytestmark = pytest.mark.integration
 REPLAY = 160  # every validation row once (800 rows, test_size 0.2)
@@ -60,7 +60,7 @@ def captured(project_dir: Path) -> list:  # type: ignore[type-arg]
 def write_outcomes(project_dir: Path, records: list, factor: float) -> None:  # type: ignore[type-arg]
     """The labels table a labels query reads: request id -> true price, as a business would
     record them days later (here: the validation rows' prices, times ``factor``)."""
-    from stainless.pipeline.preprocess import load_split
+    from stainless.pipeline.stages.preprocess import load_split
 
     rows = load_split(open_project(project_dir), "run-1", "validation")
     key = ["area_sqm", "age_years", "distance_km", "neighborhood"]

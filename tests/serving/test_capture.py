@@ -114,7 +114,7 @@ def test_a_failing_store_costs_records_not_requests(
 def test_records_carry_request_id_version_variant_and_are_redacted(
     model: Any, client_for: Any, tmp_path: Path
 ) -> None:
-    from stainless.monitoring.records import parse_lines
+    from stainless.serving.records import parse_lines
 
     store = LocalStore(tmp_path / "store")
     settings = ServingSettings(

@@ -94,7 +94,7 @@ def demo(directory: Path | None, in_process: bool, keep_endpoint: bool) -> None:
                     new_run_id(),
                     in_process=in_process,
                     on_stage=lambda stage, state: (
-                        state == "start" and console.print(f"[bold]▶ {stage}[/bold]")
+                        console.print(f"[bold]▶ {stage}[/bold]") if state == "start" else None
                     ),
                     rollout=RolloutOptions(on_tick=lambda s: console.print(f"  {s.summary}")),
                 )
@@ -121,35 +121,18 @@ def demo(directory: Path | None, in_process: bool, keep_endpoint: bool) -> None:
 
 
 def monitoring_step(console: Console, project, slack, seen: int) -> int:  # type: ignore[no-untyped-def]
-    """Replay production's validation rows as they are, then with area_sqm shifted by two
-    standard deviations; `stainless monitor` after each: no alert, then one naming area_sqm."""
-    import html
-    from datetime import UTC, datetime
+    """Production's validation rows as they are, then with area_sqm shifted by two standard
+    deviations; a monitoring check after each: no alert, then one naming area_sqm."""
+    from stainless.pipeline.monitor import check_after_replay
 
-    from stainless.pipeline.evaluate import rows_as_requests
-    from stainless.pipeline.monitor import run_monitor
-    from stainless.pipeline.preprocess import load_split
-    from stainless.serving.traffic import Shift, drive, shift_requests
-
-    production = project.registry.production()
-    rows = load_split(project, production.run_id, "validation")
-    requests = rows_as_requests(rows, project.config.target)
-    url, name = project.endpoint.url, project.name
     for label, shifts in (
-        ("traffic as it came", []),
-        (
-            "traffic with area_sqm shifted up by 2 standard deviations",
-            ["area_sqm=+2sd"],
-        ),
+        ("traffic as it came", ()),
+        ("traffic with area_sqm shifted up by 2 standard deviations", ("area_sqm=+2sd",)),
     ):
-        started = datetime.now(UTC).isoformat()
-        batch = shift_requests(requests, [Shift.parse(text) for text in shifts])
-        drive(url, batch, rate=400, duration=10, max_requests=len(batch), endpoint_name=name)
-        time.sleep(1.5)  # the servers write captured records every 0.5 s
-        result = run_monitor(project, started)
+        result = check_after_replay(project, shifts)
         moved = ", ".join(result.drift.drifted) or "nothing"
         console.print(
-            f"▶ stainless monitor --since <start> after {len(batch)} requests of {label}: "
+            f"▶ stainless monitor after {result.rows} requests of {label}: "
             f"[bold]{result.status}[/bold] (moved: {moved})"
         )
         for feature in result.drift.features:

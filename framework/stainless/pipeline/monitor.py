@@ -25,17 +25,18 @@ from stainless.core.errors import ConfigError, StageError
 from stainless.monitoring.drift import DriftResult, DriftSettings, FeatureDrift, detect, onset
 from stainless.monitoring.profile import Profile
 from stainless.monitoring.quality import QualityResult, QualitySettings, live_quality
-from stainless.monitoring.records import capture_prefix, parse_lines, sagemaker_variant
 from stainless.monitoring.slo import SloResult
-from stainless.pipeline.layout import (
+from stainless.pipeline.metrics import SCORE_METRICS, compute_metric
+from stainless.pipeline.slo import check_slo
+from stainless.serving.records import capture_prefix, parse_lines, sagemaker_variant
+from stainless.workspace import Workspace as Project
+from stainless.workspace.layout import (
     monitoring_report_key,
     monitoring_result_key,
     monitoring_state_key,
     reference_profile_key,
 )
-from stainless.pipeline.metrics import SCORE_METRICS, compute_metric
-from stainless.pipeline.project import Project
-from stainless.pipeline.slo import check_slo
+from stainless.workspace.variants import variant_name
 
 log = logging.getLogger("stainless.pipeline")
 CHUNK_ROWS = 10_000  # rows profiled at once: bounds memory whatever the window holds
@@ -224,6 +225,34 @@ def run_monitor(
     return result
 
 
+def check_after_replay(
+    project: Project, shifts: tuple[str, ...] = (), settle_s: float = 1.5
+) -> MonitorResult:
+    """Replay production's validation rows (each once, optionally shifted) through the
+    endpoint, wait for the servers to write their captured records, then check exactly that
+    traffic (the demo's monitoring step; `stainless traffic --shift` + `stainless monitor`)."""
+    import time
+
+    from stainless.pipeline.replay import replay_run
+    from stainless.pipeline.stages.preprocess import load_split
+
+    production = project.registry.production()
+    if production is None:
+        raise StageError(f"{project.name} has no production version", fix="run `stainless run`")
+    rows = len(load_split(project, production.run_id, "validation"))
+    started = datetime.now(UTC).isoformat()
+    replay_run(
+        project,
+        run_id=production.run_id,
+        rate=400,
+        duration=max(rows / 400 * 2, 5),
+        max_requests=rows,
+        shifts=shifts,
+    )
+    time.sleep(settle_s)
+    return run_monitor(project, started)
+
+
 def _reference(project: Project, run_id: str, version: int) -> Profile:
     key = reference_profile_key(run_id)
     if not project.store.exists(key):
@@ -274,7 +303,7 @@ def _profile_window(
             if record.version is not None and record.version != str(version):
                 continue
             # SageMaker's records carry no version; the variant (v{version}) in the key does.
-            if record.version is None and record.variant not in (None, f"v{version}"):
+            if record.version is None and record.variant not in (None, variant_name(version)):
                 continue
             scan.records += 1
             scan.first = min(scan.first or record.captured_at, record.captured_at)

@@ -8,7 +8,8 @@ import time
 from typing import Any
 
 from stainless.monitoring.slo import SloResult, WindowCount, evaluate, windows_needed
-from stainless.pipeline.project import Project
+from stainless.workspace import Workspace as Project
+from stainless.workspace.variants import variant_name
 
 log = logging.getLogger("stainless.pipeline")
 
@@ -24,8 +25,8 @@ def check_slo(project: Project, version: int, now: float | None = None) -> SloRe
         counts = {}
         for seconds in windows_needed():
             per_variant = project.endpoint.counters(since=now - seconds)
-            # Variants are named v{version} (the rollout controller's variant_name).
-            per_variant = {k: v for k, v in per_variant.items() if k == f"v{version}"}
+            production = variant_name(version)
+            per_variant = {k: v for k, v in per_variant.items() if k == production}
             requests = sum(c.requests - c.client_errors for c in per_variant.values())
             errors = sum(c.model_errors for c in per_variant.values())
             p95s = [c.latency_p95_ms for c in per_variant.values() if c.latency_p95_ms]

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from stainless.backends.storage import ArtifactStore
-from stainless.monitoring.records import CapturedRecord, capture_prefix, redact, to_line
+from stainless.serving.records import CapturedRecord, capture_prefix, redact, to_line
 
 log = logging.getLogger("stainless.serving.capture")
 
