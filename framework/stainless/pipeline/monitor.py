@@ -9,8 +9,6 @@ days past the retention period. See docs/monitoring.md.
 
 from __future__ import annotations
 
-import base64
-import io
 import json
 import logging
 from dataclasses import asdict, dataclass, field
@@ -21,12 +19,13 @@ from typing import Any
 import pandas as pd
 
 from stainless.core.durations import parse_duration
-from stainless.core.errors import ConfigError, StageError
+from stainless.core.errors import StageError
 from stainless.monitoring.drift import DriftResult, DriftSettings, FeatureDrift, detect, onset
 from stainless.monitoring.profile import Profile
-from stainless.monitoring.quality import QualityResult, QualitySettings, live_quality
+from stainless.monitoring.quality import QualityResult
 from stainless.monitoring.slo import SloResult
-from stainless.pipeline.metrics import SCORE_METRICS, compute_metric
+from stainless.pipeline.monitor_quality import labels_by_request, quality_alert, quality_of
+from stainless.pipeline.monitor_report import drift_alert, drift_figure, render_report, slo_alert
 from stainless.pipeline.slo import check_slo
 from stainless.serving.records import capture_prefix, parse_lines, sagemaker_variant
 from stainless.workspace import Workspace as Project
@@ -156,11 +155,11 @@ def run_monitor(
         reference.features.pop(name, None)
     settings = DriftSettings.from_mapping(section.get("drift", {}))
     quality_section = section.get("quality", {})
-    labels = _labels(project, quality_section.get("labels_query"))
+    labels = labels_by_request(project, quality_section.get("labels_query"))
     scan = _profile_window(project, reference, production.version, start, now, labels)
     quality = None
     if labels is not None:
-        quality = _quality(project, production.metrics, scan.labelled, quality_section)
+        quality = quality_of(project, production.metrics, scan.labelled, quality_section)
     current = reference.like()
     for bucket in scan.buckets.values():
         current = current.merge(bucket)
@@ -180,7 +179,7 @@ def run_monitor(
     result_key = monitoring_result_key(project.name, checked)
     report_key = monitoring_report_key(project.name, checked)
     figures = {
-        f.feature: _figure(f) for f in [*drift.features, drift.prediction] if f and f.drifted
+        f.feature: drift_figure(f) for f in [*drift.features, drift.prediction] if f and f.drifted
     }
     slo = check_slo(project, production.version, now.timestamp())
     pruned = _prune(project, int(serving.get("capture_retention_days", 30)), now)
@@ -212,11 +211,11 @@ def run_monitor(
         report_path.parent.mkdir(parents=True, exist_ok=True)
         report_path.write_text(html)
     if notify and drift.status == "drift":
-        _alert(project, result)
+        drift_alert(project, result)
     if notify and quality is not None and quality.status == "dropped":
-        _quality_alert(project, result, quality)
+        quality_alert(project, result, quality)
     if notify and slo is not None and slo.status == "breached":
-        _slo_alert(project, result, slo)
+        slo_alert(project, result, slo)
     if result.alerted:
         project.store.put_bytes(
             monitoring_state_key(project.name),
@@ -331,87 +330,6 @@ def _profile_window(
     return scan
 
 
-def _labels(project: Project, sql: str | None) -> dict[str, Any] | None:
-    """request id -> true label, from monitoring.quality.labels_query on the data source."""
-    if not sql:
-        return None
-    source = project.open_data()
-    try:
-        frame = source.query(sql)
-    finally:
-        source.close()
-    if not {"request_id", "label"} <= set(frame.columns):
-        raise ConfigError(
-            "the labels query must return the columns request_id and label "
-            f"(it returned {', '.join(map(str, frame.columns)) or 'no columns'})",
-            file="model.yaml",
-            key="monitoring.quality.labels_query",
-            fix="e.g. SELECT inference_id AS request_id, sold_price AS label FROM outcomes",
-        )
-    return dict(zip(frame["request_id"].astype(str), frame["label"].tolist(), strict=True))
-
-
-def _quality(
-    project: Project,
-    registered: dict[str, Any],
-    labelled: list[tuple[Any, Any, Any]],
-    section: dict[str, Any],
-) -> QualityResult:
-    config = project.config
-    name = config.metric
-    needs_score = name in SCORE_METRICS
-    settings = QualitySettings(
-        **{k: section[k] for k in ("min_labels", "confidence", "tolerance") if k in section}
-    )
-    truth = [row[0] for row in labelled]
-    predictions = [row[1] for row in labelled]
-    scores = [row[2] for row in labelled] if needs_score else None
-    value = registered.get(name)
-    return live_quality(
-        name,
-        lambda t, p, s: compute_metric(name, t, p, s),
-        config.direction,
-        float(value) if value is not None else None,
-        truth,
-        predictions,
-        scores,
-        settings,
-    )
-
-
-def _quality_alert(project: Project, result: MonitorResult, quality: QualityResult) -> None:
-    level = f"{quality.confidence:.0%}"
-    project.notify(
-        "quality_drop",
-        f"{quality.metric} of v{result.version} dropped on live traffic",
-        result.run_id,
-        fields={
-            f"live {quality.metric}": quality.live_value,
-            f"{level} interval": f"[{quality.ci_low:.4g}, {quality.ci_high:.4g}]",
-            f"validation {quality.metric}": quality.validation_value,
-            "labelled rows": quality.labels,
-            "report": result.report_url,
-        },
-        severity="alert",
-    )
-
-
-def _slo_alert(project: Project, result: MonitorResult, slo: SloResult) -> None:
-    fields: dict[str, Any] = {
-        f"{burn.window.severity} ({burn.window.threshold}x)": burn.summary() for burn in slo.burns
-    }
-    if slo.latency_breached:
-        fields["latency p95"] = f"{slo.latency_p95_ms} ms > objective {slo.latency_objective_ms} ms"
-    fields["error objective"] = f"{slo.error_objective:.3%} of requests"
-    project.notify(
-        "slo_burn",
-        f"v{result.version} of {project.name} is burning its error budget ({slo.severity})",
-        result.run_id,
-        fields=fields,
-        severity="alert" if slo.severity == "page" else "warning",
-    )
-
-
 def _capture_keys(project: Project, start: datetime) -> list[str]:
     """Capture files that may hold records at or after ``start`` (day folders before it are
     skipped without being read)."""
@@ -448,84 +366,3 @@ def _prune(project: Project, retention_days: int, now: datetime) -> int:
     if pruned:
         log.info("deleted %d capture file(s) older than %d days", pruned, retention_days)
     return pruned
-
-
-def _figure(feature: FeatureDrift) -> bytes:
-    """Reference vs current shares per bin/category, as PNG."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    labels = list(feature.cells)
-    pairs = zip(feature.reference_shares, feature.current_shares, strict=True)
-    keep = [i for i, (r, c) in enumerate(pairs) if r > 0 or c > 0]
-    width = 0.4
-    figure, axis = plt.subplots(figsize=(7, 3.2), dpi=100)
-    xs = range(len(keep))
-    axis.bar(
-        [x - width / 2 for x in xs],
-        [feature.reference_shares[i] for i in keep],
-        width,
-        label="reference (training)",
-        color="#8da0cb",
-    )
-    axis.bar(
-        [x + width / 2 for x in xs],
-        [feature.current_shares[i] for i in keep],
-        width,
-        label="current (traffic)",
-        color="#fc8d62",
-    )
-    axis.set_xticks(list(xs), [labels[i] for i in keep], rotation=30, ha="right", fontsize=7)
-    axis.set_ylabel("share of rows")
-    axis.set_title(feature.summary(), fontsize=9)
-    axis.legend(fontsize=8)
-    figure.tight_layout()
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
-    plt.close(figure)
-    return buffer.getvalue()
-
-
-def render_report(result: MonitorResult) -> str:
-    import jinja2
-
-    environment = jinja2.Environment(
-        loader=jinja2.PackageLoader("stainless.pipeline", "templates"),
-        autoescape=jinja2.select_autoescape(["html", "j2"]),
-    )
-    template = environment.get_template("monitor_report.html.j2")
-    images = {
-        name: "data:image/png;base64," + base64.b64encode(png).decode()
-        for name, png in result.figures.items()
-    }
-    return template.render(result=result, drift=result.drift, images=images)
-
-
-def _alert(project: Project, result: MonitorResult) -> None:
-    drift = result.drift
-    moved = [f for f in [*drift.features, drift.prediction] if f is not None and f.drifted]
-    figures_dir = project.work_dir / "monitoring" / result.checked_at.strftime("%Y%m%dT%H%M%SZ")
-    figures_dir.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for name, png in result.figures.items():
-        path = figures_dir / f"drift-{name}.png"
-        path.write_bytes(png)
-        paths.append(path)
-    fields: dict[str, Any] = {
-        f.feature: f.summary().split(": ", 1)[1]
-        + (f" (since {f.since:%Y-%m-%d %H:%M} UTC)" if f.since else "")
-        for f in moved
-    }
-    fields["rows checked"] = result.rows
-    fields["report"] = result.report_url
-    names = ", ".join(f.feature for f in moved)
-    project.notify(
-        "drift",
-        f"Drift in v{result.version} of {project.name}: {names}",
-        result.run_id,
-        fields=fields,
-        severity="warning",
-        figures=paths,
-    )
