@@ -62,12 +62,11 @@ def demo(directory: Path | None, in_process: bool, keep_endpoint: bool) -> None:
         )
     )
     # Capture every request (the default samples 5 %) so the monitoring step has enough rows
-    # within seconds, and claim drift from 100 rows (the example's validation split is 160).
+    # within seconds (the example's validation split is 160 rows; a check needs 100).
     with (project_dir / "model.yaml").open("a") as config:
         config.write(
             "\n# Added by `stainless demo`: capture all traffic for its monitoring step.\n"
             "serving:\n  capture_sample_rate: 1.0\n  capture_flush_seconds: 0.5\n"
-            "monitoring:\n  drift:\n    min_rows: 100\n"
         )
     console.print(Rule("stainless demo"))
     console.print(f"example model generated in [cyan]{project_dir}[/cyan]")

@@ -43,7 +43,7 @@ class DriftSettings:
 
     alpha: float = 0.01
     min_psi: float = 0.1
-    min_rows: int = 200
+    min_rows: int = 100
     correction: Correction = "holm"
 
     @classmethod
