@@ -131,7 +131,7 @@ def test_shifted_replay_flags_exactly_the_shifted_features(
     assert result["slo"]["status"] == "ok"
 
     # SLO: an error burst pages through the multi-window burn-rate alert.
-    from stainless.backends.endpoints.counters import Tally
+    from stainless.backends.endpoints.local.counters import Tally
 
     # The burst: the router's own counter store gets a minute in which 30 % of requests failed
     # (what a broken dependency of the model looks like from the endpoint).
