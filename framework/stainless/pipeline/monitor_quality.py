@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from stainless.core.errors import ConfigError
 from stainless.monitoring.quality import QualityResult, QualitySettings, live_quality
 from stainless.pipeline.metrics import SCORE_METRICS, compute_metric
+from stainless.pipeline.monitor_result import MonitorResult
 from stainless.workspace import Workspace as Project
-
-if TYPE_CHECKING:
-    from stainless.pipeline.monitor import MonitorResult
 
 
 def labels_by_request(project: Project, sql: str | None) -> dict[str, Any] | None:

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import base64
 import io
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from stainless.monitoring.drift import FeatureDrift
 from stainless.monitoring.slo import SloResult
+from stainless.pipeline.monitor_result import MonitorResult
 from stainless.workspace import Workspace as Project
-
-if TYPE_CHECKING:
-    from stainless.pipeline.monitor import MonitorResult
 
 
 def drift_figure(feature: FeatureDrift) -> bytes:
