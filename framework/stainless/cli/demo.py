@@ -15,6 +15,7 @@ import os
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.console import Console
@@ -119,7 +120,7 @@ def demo(directory: Path | None, in_process: bool, keep_endpoint: bool) -> None:
     )
 
 
-def monitoring_step(console: Console, project, slack, seen: int) -> int:  # type: ignore[no-untyped-def]
+def monitoring_step(console: Console, project: Any, slack: Any, seen: int) -> int:
     """Production's validation rows as they are, then with area_sqm shifted by two standard
     deviations; a monitoring check after each: no alert, then one naming area_sqm."""
     from stainless.pipeline.monitor import check_after_replay

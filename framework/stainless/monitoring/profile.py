@@ -15,14 +15,14 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 import numpy as np
 import pandas as pd
 
-NUMERIC = "numeric"
-CATEGORICAL = "categorical"
 Kind = Literal["numeric", "categorical"]
+NUMERIC: Final = "numeric"
+CATEGORICAL: Final = "categorical"
 
 DEFAULT_BINS = 10
 DEFAULT_MAX_CATEGORIES = 50
@@ -170,7 +170,7 @@ class CategoricalSketch:
         index = {category: i for i, category in enumerate(self.categories)}
         other = len(self.categories)
         for value, count in tallies.items():
-            slot = index.get(value, other)
+            slot = index.get(str(value), other)
             self.counts[slot] += int(count)
             if slot == other:
                 self._remember_new(str(value), int(count))

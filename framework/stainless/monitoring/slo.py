@@ -122,7 +122,7 @@ def evaluate(
         and short.latency_p95_ms > latency_objective_ms
     )
     busiest = max(counts.values(), key=lambda c: c.seconds)
-    status = "no_traffic" if busiest.requests == 0 else "ok"
+    status: Literal["ok", "breached", "no_traffic"] = "no_traffic" if not busiest.requests else "ok"
     if burns or latency_breached:
         status = "breached"
     return SloResult(
