@@ -101,6 +101,9 @@ def test_shifted_replay_flags_exactly_the_shifted_features(
     assert calm["quality"]["status"] == "ok" and calm["quality"]["labels"] == REPLAY
     assert calm["quality"]["ci_low"] <= calm["quality"]["validation_value"]
 
+    human = " ".join(stainless("monitor", *where, "--no-notify").split())
+    assert "house-prices v1: ok" in human and "area_sqm" in human and "report:" in human
+
     write_outcomes(project_dir, records, factor=1.6)  # the world changed: prices are 60 % up
     worse = json.loads(stainless("monitor", *where, "--json", "--no-notify"))
     assert worse["status"] == "ok" and worse["quality"]["status"] == "dropped"
