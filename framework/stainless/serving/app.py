@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -28,7 +27,7 @@ from stainless.project.runtime import (
 )
 from stainless.serving import metrics as metrics_module
 from stainless.serving.batching import AdaptiveBatcher
-from stainless.serving.capture import DataCapture, capture_prefix
+from stainless.serving.capture import DataCapture
 from stainless.serving.errors import (
     CLIENT,
     MODEL,
@@ -41,7 +40,13 @@ from stainless.serving.errors import (
     new_error_id,
 )
 from stainless.serving.metrics import ServingMetrics
-from stainless.serving.requests import JSON, read_body, request_format
+from stainless.serving.requests import (
+    JSON,
+    REQUEST_ID_HEADER,
+    read_body,
+    request_format,
+    request_id_and_variant,
+)
 from stainless.serving.settings import ServingSettings
 
 log = logging.getLogger("stainless.serving")
@@ -51,24 +56,6 @@ Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 JSON_TYPE = b"application/json"
 LINES_TYPE = b"application/jsonlines"
-
-
-# Every answer carries a request id, the key a labels query joins captured traffic on. A caller
-# may choose it (SageMaker's InvokeEndpoint InferenceId header); else the server makes one.
-REQUEST_ID_HEADER = b"x-stainless-request-id"
-INFERENCE_ID_HEADER = b"x-amzn-sagemaker-inference-id"
-# Set by the local endpoint's router: which production variant this server is.
-VARIANT_HEADER = b"x-stainless-variant"
-
-
-def _request_id_and_variant(headers: list[tuple[bytes, bytes]]) -> tuple[str, str | None]:
-    request_id = variant = None
-    for name, value in headers:
-        if name == INFERENCE_ID_HEADER:
-            request_id = value.decode("latin-1")[:64]
-        elif name == VARIANT_HEADER:
-            variant = value.decode("latin-1")[:63]
-    return request_id or os.urandom(16).hex(), variant
 
 
 class ClientDisconnected(Exception):
@@ -91,17 +78,9 @@ class ServingApp:
         self.metrics = ServingMetrics(name, version)
         self.capture: DataCapture | None = None
         if capture_store is not None and settings.capture_sample_rate > 0:
-            self.capture = DataCapture(
-                capture_store,
-                capture_prefix(name, version or "unknown"),
-                settings.capture_sample_rate,
-                settings.capture_max_queue,
-                settings.capture_flush_seconds,
-                count=lambda outcome, n: self.metrics.capture.labels(outcome).inc(n),
-                model=name,
-                version=version,
-                drop_fields=tuple(settings.capture_drop_fields),
-                redact_fields=tuple(settings.capture_redact_fields),
+            count = self.metrics.capture.labels
+            self.capture = DataCapture.for_server(
+                capture_store, settings, name, version, lambda o, n: count(o).inc(n)
             )
         self._validator = model.schemas.request_validator
         self._arrays_are_batches = _arrays_are_batches(model.schemas.request, self._validator)
@@ -159,7 +138,7 @@ class ServingApp:
 
     async def _invocations(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
-        request_id, variant = _request_id_and_variant(scope["headers"])
+        request_id, variant = request_id_and_variant(scope["headers"])
         try:
             if scope["method"] != "POST":
                 raise client_error(405, "use POST for /invocations")

@@ -58,6 +58,29 @@ class DataCapture:
         self._lock = threading.Lock()
         self._random = random.random
 
+    @classmethod
+    def for_server(
+        cls,
+        store: ArtifactStore,
+        settings: Any,
+        model: str,
+        version: str | None,
+        count: Callable[[str, int], None],
+    ) -> DataCapture:
+        """The capture of one model server, from its ``serving:`` settings."""
+        return cls(
+            store,
+            capture_prefix(model, version or "unknown"),
+            settings.capture_sample_rate,
+            settings.capture_max_queue,
+            settings.capture_flush_seconds,
+            count=count,
+            model=model,
+            version=version,
+            drop_fields=tuple(settings.capture_drop_fields),
+            redact_fields=tuple(settings.capture_redact_fields),
+        )
+
     def offer(
         self,
         request: Any,
