@@ -26,6 +26,7 @@ from stainless.pipeline.monitor_quality import labels_by_request, quality_alert,
 from stainless.pipeline.monitor_report import drift_alert, drift_figure, render_report, slo_alert
 from stainless.pipeline.monitor_result import MonitorResult
 from stainless.pipeline.slo import check_slo
+from stainless.project.hosting import CAPTURE_PREFIX as SAGEMAKER_CAPTURE_PREFIX
 from stainless.serving.records import capture_prefix, parse_lines, sagemaker_variant
 from stainless.workspace import Workspace as Project
 from stainless.workspace.layout import (
@@ -267,13 +268,20 @@ def _capture_keys(project: Project, start: datetime) -> list[str]:
     skipped without being read)."""
     keys = []
     first_day = start.strftime("%Y-%m-%d")
-    for key in project.store.list(capture_prefix(project.name)):
+    for key in _capture_files(project):
         if not key.endswith(".jsonl"):
             continue
         day = _day_of(key)
         if day is None or day >= first_day:
             keys.append(key)
     return sorted(keys)
+
+
+def _capture_files(project: Project) -> list[str]:
+    """Our servers' capture files, and SageMaker DataCaptureConfig's (hosting.data_capture:
+    sagemaker writes them under datacapture/ENDPOINT/VARIANT/yyyy/mm/dd/hh/)."""
+    ours = project.store.list(capture_prefix(project.name))
+    return ours + project.store.list(f"{SAGEMAKER_CAPTURE_PREFIX}/{project.name}/")
 
 
 def _day_of(key: str) -> str | None:
@@ -290,7 +298,7 @@ def _prune(project: Project, retention_days: int, now: datetime) -> int:
     """Delete captured files of days older than the retention period."""
     cutoff = (now - timedelta(days=retention_days)).strftime("%Y-%m-%d")
     pruned = 0
-    for key in project.store.list(capture_prefix(project.name)):
+    for key in _capture_files(project):
         day = _day_of(key)
         if day is not None and day < cutoff:
             project.store.delete(key)
