@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import asdict
 from pathlib import Path
 
@@ -63,9 +62,6 @@ def serve(
     log_level: str,
 ) -> None:
     """Serve one model: GET /ping, POST /invocations, GET /metrics (see docs/serving.md)."""
-    # Before the model loads: tells model code it answers live traffic (the template's
-    # fault-injection demo keys off it).
-    os.environ["STAINLESS_SERVING"] = "1"
     from stainless.project.config import CONFIG_FILE, load_config
     from stainless.serving.loading import load_artifacts, load_registered
     from stainless.serving.server import ServeSpec, run_server

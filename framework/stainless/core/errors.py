@@ -67,6 +67,12 @@ class SchemaError(StainlessError):
     exit_code = 3
 
 
+class DataCheckError(StainlessError):
+    """The training data breaks the request schema or a ``data_checks`` rule of model.yaml."""
+
+    exit_code = 3
+
+
 class StageError(StainlessError):
     """A pipeline stage cannot run (missing inputs, earlier stage not run, ...)."""
 

@@ -13,13 +13,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from stainless.core.errors import HookError
+from stainless.core.errors import DataCheckError, HookError
 from stainless.pipeline import lineage
 from stainless.pipeline.packaging import write_bundle
 from stainless.project.config import ModelConfig
 from stainless.project.context import Context
+from stainless.project.data_checks import DataCheckSettings, check_datasets
 from stainless.project.datasets import Datasets
 from stainless.project.hooks import load_hook
+from stainless.project.schemas import load_schemas
 
 log = logging.getLogger("stainless.pipeline")
 
@@ -44,6 +46,7 @@ def train_model(
     """``artifact_dir`` must exist and be empty; on return it is an extracted model.tar.gz."""
     hook_file = config.hook_path("train")
     train = load_hook("train", hook_file)
+    check_training_data(config, datasets)
     ctx = Context(config, run_id, "train", work, artifact_dir=artifact_dir)
     ctx.params.update(params or {})
     started = time.monotonic()
@@ -79,6 +82,34 @@ def train_model(
         artifact_dir,
         config.hook_path("model"),
         config.hook_path("schemas"),
-        {"model": config.name, "run_id": run_id, "lineage": record},
+        {
+            "model": config.name,
+            "run_id": run_id,
+            "lineage": record,
+            # serving.chaos (drills only) travels with the version; the server applies it.
+            "serving_chaos": config.raw.get("serving", {}).get("chaos", {}),
+        },
     )
     return Trained(ctx, duration, record)
+
+
+def check_training_data(config: ModelConfig, datasets: Datasets) -> None:
+    """The contract before the fit: every split's feature columns against the request schema
+    and model.yaml ``data_checks``; a violation stops the stage with counts and examples."""
+    schemas = load_schemas(config.hook_path("schemas"))
+    report = check_datasets(
+        datasets,
+        schemas.request,
+        config.target,
+        DataCheckSettings.from_mapping(config.raw.get("data_checks")),
+        schemas.file,
+    )
+    if not report.ok:
+        raise DataCheckError(
+            f"the training data breaks the contract ({len(report.violations)} problem(s)):\n"
+            f"{report.render()}\n",
+            file=config.hook_path("preprocess").name,
+            fix="make preprocess return columns that requests will carry, or change "
+            f"{schemas.file} 'request' / model.yaml data_checks (docs/data-checks.md)",
+        )
+    log.info("training data checked against the request schema: %s rows", report.rows)

@@ -88,6 +88,10 @@ class LoadedModel:
             model_dir, bundle / manifest["model_file"], bundle / manifest["schemas_file"]
         )
 
+    def around(self, wrap: Callable[[Callable[[dict], dict]], Callable[[dict], dict]]) -> LoadedModel:
+        """The same model with its predict function wrapped (validation stays outside)."""
+        return LoadedModel(wrap(self._predict), self.schemas, self.source)
+
     def predict(self, request: Any) -> dict[str, Any]:
         violations = self.schemas.request_validator.violations(request)
         if violations:

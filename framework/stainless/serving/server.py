@@ -18,7 +18,9 @@ import uvicorn
 
 from stainless.backends.storage import open_store
 from stainless.serving.app import ServingApp, create_app
-from stainless.serving.loading import ServedModel, load_artifacts
+from stainless.serving.chaos import MANIFEST_KEY as CHAOS_KEY
+from stainless.serving.chaos import ChaosSettings, with_chaos
+from stainless.serving.loading import ServedModel, load_artifacts, read_manifest
 from stainless.serving.settings import ServingSettings
 
 log = logging.getLogger("stainless.serving")
@@ -50,8 +52,10 @@ def build_app(spec: ServeSpec, served: ServedModel | None = None) -> ServingApp:
     store = None
     if spec.capture_store:
         store = open_store(spec.capture_store, Path(spec.project_dir))
+    # A drill version carries its fault injection in its bundle (see serving/chaos.py).
+    chaos = ChaosSettings.from_mapping(read_manifest(served.model_dir).get(CHAOS_KEY))
     return create_app(
-        served.model,
+        with_chaos(served.model, chaos),
         ServingSettings.from_mapping(spec.settings),
         name=spec.name,
         version=spec.version,
