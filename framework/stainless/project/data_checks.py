@@ -151,13 +151,17 @@ def _against_schema(
                               "properties, drop it in preprocess.py, or list it in "
                               "data_checks.ignore_columns", f"{base}/properties")
                 )  # fmt: skip
-    for name in schema.get("required", []):
-        if name not in frame.columns and name not in settings.ignore_columns:
-            found.append(
-                Violation(split, name, "are missing this required request field", n, n, (),
-                          "every request must have it: keep the column in preprocess.py or "
-                          "make the field optional", f"{base}/required")
-            )  # fmt: skip
+    missing = [
+        name
+        for name in schema.get("required", [])
+        if name not in frame.columns and name not in settings.ignore_columns
+    ]
+    if missing:
+        found.append(
+            Violation(split, None, f"lack required request field(s) {', '.join(missing)}", n,
+                      n, (), "every request must have them: keep the columns in preprocess.py "
+                      "or make the fields optional", f"{base}/required")
+        )  # fmt: skip
     for column in frame.columns:
         prop = properties.get(column)
         if isinstance(prop, dict):
