@@ -9,6 +9,8 @@ BIN := $(VENV)/bin
 $(BIN)/stainless: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
+	# The distribution was called "stainless" before it became "stainless-ml".
+	$(BIN)/python -m pip uninstall -q -y stainless 2>/dev/null || true
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	touch $(BIN)/stainless
 

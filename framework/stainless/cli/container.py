@@ -86,6 +86,7 @@ def build(
     ~/.cache/stainless/wheels), so the build itself needs no network access.
     """
     from stainless.cli import docker_engine, wheelhouse
+    from stainless.project import lock
     from stainless.project.config import load_config
 
     config = load_config(project_dir)
@@ -107,6 +108,10 @@ def build(
     # layers, so a new framework (or an edit of it) leaves the big dependency layer cached.
     dependencies = wheelhouse.wheel_requirements(wheel, chosen, python_version)
     dependencies += wheelhouse.project_requirements(project_dir)
+    lock_sha = lock.lock_digest(project_dir)
+    if lock_sha is not None:  # the image installs exactly what CI tested and training used
+        lock.check_lock(project_dir)
+        dependencies = lock.with_pins(lock.pinned(project_dir), dependencies)
     (staging / "wheels").mkdir(parents=True)
     wheelhouse.download(dependencies, staging / "wheels", python_version, refresh_wheels)
     (staging / "requirements.txt").write_text("\n".join(dependencies) + "\n")
@@ -119,6 +124,7 @@ def build(
         "org.opencontainers.image.title": config.name,
         "ai.stainless.version": version,
         "ai.stainless.extras": ",".join(sorted(chosen)),
+        "ai.stainless.requirements-lock-sha256": lock_sha or "",
     }
     image_id = docker_engine.build(project_dir, [image_tag], build_args, labels)
     result = {"image_id": image_id, "tag": image_tag, "pushed": None}

@@ -91,7 +91,7 @@ class MissingExtraError(BackendError):
     def __init__(self, module: str, extra: str, purpose: str) -> None:
         super().__init__(
             f"{purpose} needs the Python package '{module}', which is not installed",
-            fix=f"pip install 'stainless[{extra}]'",
+            fix=f"pip install 'stainless-ml[{extra}]'",
         )
 
 

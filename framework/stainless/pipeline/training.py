@@ -21,6 +21,7 @@ from stainless.project.context import Context
 from stainless.project.data_checks import DataCheckSettings, check_datasets
 from stainless.project.datasets import Datasets
 from stainless.project.hooks import load_hook
+from stainless.project.lock import lock_digest
 from stainless.project.schemas import load_schemas
 
 log = logging.getLogger("stainless.pipeline")
@@ -73,6 +74,8 @@ def train_model(
         "data_fingerprint": data_fingerprint,
         "hooks": lineage.hook_digests(hooks),
         "environment": lineage.environment(),
+        # Which exact dependency set this version was meant to run with (None: no lock yet).
+        "requirements_lock_sha256": lock_digest(config.project_dir),
         "training_duration_s": round(duration, 3),
         "training_metrics": ctx.metrics,
     }

@@ -174,7 +174,7 @@ def settings(config: pytest.Config) -> Any:
     except ImportError:
         fail(
             "the property tests need hypothesis and hypothesis-jsonschema. Fix: add "
-            "'stainless[testing]' to the repository's development dependencies"
+            "'stainless-ml[testing]' to the repository's development dependencies"
         )
 
     return hypothesis_settings(
