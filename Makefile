@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup demo test test-fast lint docs benchmarks clean
+.PHONY: setup demo test test-fast lint docs dist benchmarks clean
 
 $(BIN)/stainless: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,12 @@ lint: setup
 docs: setup
 	$(BIN)/python -m stainless.project.reference > docs/model-yaml.md
 
+# The wheel a user outside this repository installs: pip install dist/stainless_ml-*.whl
+dist: setup
+	rm -rf dist
+	$(BIN)/python -m pip wheel --no-deps -q -w dist .
+	@ls dist/*.whl
+
 # The full suite: unit, integration, Docker (a local dockerd) and Airflow (its own venv).
 test: setup
 	bash .ci/docker-setup.sh || { [ -z "$${STAINLESS_REQUIRE_DOCKER:-}" ] && echo "no Docker engine: docker tests will be skipped"; }
@@ -44,4 +50,4 @@ benchmarks: setup
 	.venv-airflow/bin/python benchmarks/dag_parse.py --json
 
 clean:
-	rm -rf $(VENV) .venv-airflow .venv-snowflake .stainless
+	rm -rf $(VENV) .venv-airflow .venv-snowflake .stainless dist

@@ -3,8 +3,6 @@ checked offline against pyproject.toml, installed by the image, recorded in line
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -15,6 +13,7 @@ from stainless.project.lock import (
     LOCK_FILE,
     LockError,
     check_lock,
+    installed_mismatches,
     lock_digest,
     pinned,
     read_header,
@@ -67,7 +66,9 @@ def test_check_fails_when_pyproject_changes(locked, tmp_path):
     stale.mkdir()
     (stale / LOCK_FILE).write_text((locked / LOCK_FILE).read_text())
     text = (locked / "pyproject.toml").read_text()
-    (stale / "pyproject.toml").write_text(text.replace('"joblib>=1.3",', '"joblib>=1.3",\n  "xgboost>=2",'))
+    (stale / "pyproject.toml").write_text(
+        text.replace('"joblib>=1.3",', '"joblib>=1.3",\n  "xgboost>=2",')
+    )
     result = runner.invoke(main, ["lock", "--check", "-C", str(stale)])
     assert result.exit_code == 1
     assert "requirements.lock: stale: pyproject.toml's dependencies" in result.output
@@ -93,6 +94,9 @@ def test_lineage_records_the_lock(locked):
     version = run_stage(project, "train", "r1")["version"]
     lineage = project.registry.get(version).lineage
     assert lineage["requirements_lock_sha256"] == lock_digest(locked)
+    assert lineage["requirements_lock_mismatches"] == installed_mismatches(locked)
+    for line in lineage["requirements_lock_mismatches"]:
+        assert "(lock: " in line
 
 
 def test_the_generated_ci_checks_the_lock_and_installs_from_it(locked):

@@ -91,7 +91,10 @@ def test_update_merges_the_template_into_the_data_scientists_edits(tmp_path, tem
 
 
 def test_a_clash_is_shown_as_a_conflict(tmp_path, template_repo):
-    assert stainless(tmp_path, "new", "--no-input", "--no-lock", template=template_repo).returncode == 0
+    assert (
+        stainless(tmp_path, "new", "--no-input", "--no-lock", template=template_repo).returncode
+        == 0
+    )
     project = tmp_path / "house-prices"
     git(project, "init", "-q")
     git(project, "add", "-A")
@@ -106,11 +109,16 @@ def test_a_clash_is_shown_as_a_conflict(tmp_path, template_repo):
     assert updated.returncode == 1
     assert "CONFLICT Dockerfile" in updated.stdout and "1 conflict(s)" in updated.stderr
     text = (project / "Dockerfile").read_text()
-    assert "<<<<<<< ours\nARG BASE_IMAGE=mine:3.11\n=======\nARG BASE_IMAGE=python:3.12-slim" in text
+    assert (
+        "<<<<<<< ours\nARG BASE_IMAGE=mine:3.11\n=======\nARG BASE_IMAGE=python:3.12-slim" in text
+    )
 
 
 def test_update_refuses_a_dirty_tree_and_a_repository_without_a_record(tmp_path, template_repo):
-    assert stainless(tmp_path, "new", "--no-input", "--no-lock", template=template_repo).returncode == 0
+    assert (
+        stainless(tmp_path, "new", "--no-input", "--no-lock", template=template_repo).returncode
+        == 0
+    )
     project = tmp_path / "house-prices"
     git(project, "init", "-q")
     dirty = stainless(project, "update", template=template_repo)

@@ -40,7 +40,7 @@ def test_an_unconstrained_part_of_the_schema_is_a_schema_gap_with_its_path() -> 
         "model.py", "schemas.json", SCHEMA, "with 'note' of type array", request, "note", 500
     )
     assert message.startswith("schemas.json: request/properties/note: the model crashed")
-    assert 'give \'note\' a "type"' in message
+    assert "give 'note' a \"type\"" in message
     open_schema = {**SCHEMA, "additionalProperties": True}
     gap = schema_gap(open_schema, {"area": 1.0, "zone": "n", "x": 1}, "x")
     assert gap is not None and gap.pointer == "/additionalProperties"

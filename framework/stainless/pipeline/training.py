@@ -21,7 +21,7 @@ from stainless.project.context import Context
 from stainless.project.data_checks import DataCheckSettings, check_datasets
 from stainless.project.datasets import Datasets
 from stainless.project.hooks import load_hook
-from stainless.project.lock import lock_digest
+from stainless.project.lock import installed_mismatches, lock_digest
 from stainless.project.schemas import load_schemas
 
 log = logging.getLogger("stainless.pipeline")
@@ -67,6 +67,13 @@ def train_model(
             "joblib.dump(model, ctx.artifact_dir / 'model.joblib')",
         )
     hooks = {name: config.hook_path(name) for name in ("preprocess", "train", "model", "schemas")}
+    drift = installed_mismatches(config.project_dir)
+    if drift:
+        log.warning(
+            "this environment differs from requirements.lock (%s); the image installs the "
+            "lock: `pip install -r requirements.lock` to train with the same versions",
+            ", ".join(drift[:5]),
+        )
     record = {
         "run_id": run_id,
         "git": git if git is not None else lineage.git_commit(config.project_dir),
@@ -76,6 +83,7 @@ def train_model(
         "environment": lineage.environment(),
         # Which exact dependency set this version was meant to run with (None: no lock yet).
         "requirements_lock_sha256": lock_digest(config.project_dir),
+        "requirements_lock_mismatches": drift,
         "training_duration_s": round(duration, 3),
         "training_metrics": ctx.metrics,
     }

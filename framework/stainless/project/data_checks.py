@@ -242,9 +242,9 @@ def _type_mismatch(values: pd.Series, types: list[str]) -> pd.Series | None:
         return None
     ok = pd.Series(False, index=values.index)
     is_bool = values.map(lambda v: isinstance(v, bool) or type(v).__name__ == "bool_")
-    is_number = values.map(
-        lambda v: isinstance(v, int | float) or pd.api.types.is_number(v)
-    ) & ~is_bool
+    is_number = (
+        values.map(lambda v: isinstance(v, int | float) or pd.api.types.is_number(v)) & ~is_bool
+    )
     for kind in types:
         if kind == "number":
             ok |= is_number

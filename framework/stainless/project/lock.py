@@ -226,3 +226,21 @@ def with_pins(pins: list[str], wanted: list[str]) -> list[str]:
     locked = {canonicalize_name(Requirement(pin).name) for pin in pins}
     extra = [w for w in wanted if canonicalize_name(Requirement(w).name) not in locked]
     return [*pins, *extra]
+
+
+def installed_mismatches(project_dir: Path, limit: int = 20) -> list[str]:
+    """Pins of requirements.lock this Python environment does not match (a local training run
+    outside the image); empty when it matches or there is no lock."""
+    if not (project_dir / LOCK_FILE).is_file():
+        return []
+    found = []
+    for pin in pinned(project_dir):
+        requirement = Requirement(pin)
+        wanted = next(iter(requirement.specifier)).version if requirement.specifier else None
+        try:
+            have = importlib.metadata.version(requirement.name)
+        except importlib.metadata.PackageNotFoundError:
+            have = "not installed"
+        if wanted is not None and have != wanted:
+            found.append(f"{requirement.name} {have} (lock: {wanted})")
+    return found[:limit]

@@ -88,7 +88,9 @@ class LoadedModel:
             model_dir, bundle / manifest["model_file"], bundle / manifest["schemas_file"]
         )
 
-    def around(self, wrap: Callable[[Callable[[dict], dict]], Callable[[dict], dict]]) -> LoadedModel:
+    def around(
+        self, wrap: Callable[[Callable[[dict], dict]], Callable[[dict], dict]]
+    ) -> LoadedModel:
         """The same model with its predict function wrapped (validation stays outside)."""
         return LoadedModel(wrap(self._predict), self.schemas, self.source)
 

@@ -112,12 +112,12 @@ def load_schemas(path: Path) -> ModelSchemas:
             errors = list(Draft202012Validator(schema).iter_errors(example))
             if errors:
                 error = errors[0]
+                rule = f"{key}{pointer(error.absolute_schema_path)}"
                 raise SchemaError(
                     f"example {index} does not validate: {describe_error(error)}",
                     file=name,
                     key=f"{key}/examples/{index}{pointer(error.absolute_path)}",
-                    fix=f"fix the example or the schema at {key}{pointer(error.absolute_schema_path)}"
-                    " so they agree",
+                    fix=f"fix the example or the schema at {rule} so they agree",
                 )
     unknown = sorted(set(document) - {"request", "response", "$comment"})
     if unknown:
