@@ -27,7 +27,7 @@ def new(
 ) -> None:
     """Create a model repository. Answers may be given as KEY=VALUE, e.g. model_name="House
     Prices" metric=rmse."""
-    from stainless.project.template import AnswerError, create_repository
+    from stainless.project.template import AnswerError, answer_problems, create_repository
 
     extra: dict[str, str] = {}
     malformed = []
@@ -35,10 +35,11 @@ def new(
         key, sep, value = answer.partition("=")
         if not sep or not key:
             malformed.append(f"bad answer: {answer!r} is not KEY=VALUE, e.g. metric=rmse")
-        extra[key] = value
+        else:
+            extra[key] = value
     try:
         if malformed:
-            raise AnswerError(malformed)
+            raise AnswerError(answer_problems(extra) + malformed)
         created = create_repository(extra, output_dir, no_input, overwrite, lock=not no_lock)
     except AnswerError as exc:
         if exc.lines:  # (a failed template hook has printed its own lines)

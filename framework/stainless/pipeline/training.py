@@ -118,7 +118,7 @@ def check_training_data(config: ModelConfig, datasets: Datasets) -> None:
     if not report.ok:
         raise DataCheckError(
             f"the training data breaks the contract ({len(report.violations)} problem(s)):\n"
-            f"{report.render()}\n",
+            f"{report.render()}",
             file=config.hook_path("preprocess").name,
             fix="make preprocess return columns that requests will carry, or change "
             f"{schemas.file} 'request' / model.yaml data_checks (docs/data-checks.md)",

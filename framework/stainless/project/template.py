@@ -122,7 +122,9 @@ def create_repository(
     from cookiecutter.main import cookiecutter
 
     template = template_dir()
-    _check_answers(template, answers)
+    bad = answer_problems(answers)
+    if bad:
+        raise AnswerError(bad)
     with _quiet_hooks(), tempfile.TemporaryDirectory(prefix="stainless-new-") as tmp:
         config = Path(tmp) / "config.yaml"
         replay = Path(tmp) / "replay"
@@ -158,7 +160,10 @@ def create_repository(
     return Created(created, problem, source)
 
 
-def _check_answers(template: Path, answers: dict[str, str]) -> None:
+def answer_problems(answers: dict[str, str]) -> list[str]:
+    """One line per answer that is not a question of cookiecutter.json or not one of its
+    choices (the template's hook checks the values of the others)."""
+    template = template_dir()
     questions = {
         key: value
         for key, value in json.loads((template / "cookiecutter.json").read_text()).items()
@@ -170,8 +175,7 @@ def _check_answers(template: Path, answers: dict[str, str]) -> None:
             bad.append(f"bad answer: {key!r} is not a question; known: {', '.join(questions)}")
         elif isinstance(questions[key], list) and value not in questions[key]:
             bad.append(f"bad answer: {key} {value!r}: choose one of {', '.join(questions[key])}")
-    if bad:
-        raise AnswerError(bad)
+    return bad
 
 
 @contextlib.contextmanager
