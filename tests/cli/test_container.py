@@ -156,10 +156,12 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
     """One baked project, preprocessed by our pipeline, and its image."""
     docker_or_skip()
     from cookiecutter.main import cookiecutter
+    from stainless.project.lock import write_lock
     from stainless.project.template import template_dir
 
     out = tmp_path_factory.mktemp("image")
     project = Path(cookiecutter(str(template_dir()), no_input=True, output_dir=str(out)))
+    write_lock(project)  # as `stainless new` does: the image installs these exact versions
     prep = subprocess.run(
         [*STAINLESS, "preprocess", "--run-id", "r1"],
         cwd=project,
@@ -340,3 +342,26 @@ def wait_for_ping(base: str, container: str, timeout_s: float = 90) -> None:
             pass
         time.sleep(0.25)
     raise AssertionError(f"{base}/ping did not answer 200 within {timeout_s}s")
+
+
+@pytest.mark.docker
+@pytest.mark.integration
+def test_image_installs_exactly_the_lock(built):
+    """Issue 13 item 7: the image runs the versions requirements.lock pins."""
+    from packaging.utils import canonicalize_name
+    from stainless.project.lock import lock_digest, pinned
+
+    frozen = docker(
+        "run", "--rm", "--network", "none", "--entrypoint", "/opt/venv/bin/pip",
+        built.image_id, "freeze", "--all",
+    )  # fmt: skip
+    assert frozen.returncode == 0, frozen.stderr
+    installed = {
+        canonicalize_name(name): version
+        for name, _, version in (line.partition("==") for line in frozen.stdout.split())
+    }
+    for pin in pinned(built.project):
+        name, _, version = pin.partition("==")
+        assert installed.get(canonicalize_name(name)) == version, pin
+    labels = json.loads(docker("image", "inspect", built.image_id).stdout)[0]["Config"]["Labels"]
+    assert labels["ai.stainless.requirements-lock-sha256"] == lock_digest(built.project)

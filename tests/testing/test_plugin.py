@@ -85,7 +85,7 @@ def test_a_response_breaking_its_schema_fails_naming_model_py_and_the_field(
     assert result.returncode == 1
     assert "FAILED stainless::test_valid_requests_get_valid_responses" in result.stdout
     assert (
-        "model.py: for a request" in result.stdout
+        "model.py: for a generated request" in result.stdout
         and "violates schemas.json 'response' at /prediction" in result.stdout
     )
     assert "PASSED stainless::test_train_writes_artifacts" in result.stdout
