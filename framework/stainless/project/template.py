@@ -104,10 +104,12 @@ def template_source() -> TemplateSource | None:
         direct = {}
     if "vcs_info" in direct:
         return TemplateSource(direct["url"], direct["vcs_info"]["commit_id"])
-    checkout = template_dir().parent
+    checkout = template_dir()
     try:
         root = _git(["rev-parse", "--show-toplevel"], checkout).strip()
         commit = _git(["rev-parse", "HEAD"], checkout).strip()
+        # A wheel inside a virtualenv inside some repository is not that repository's file.
+        _git(["ls-files", "--error-unmatch", "cookiecutter.json"], checkout)
     except UpdateError:
         return None
     return TemplateSource(root, commit, str(template_dir().relative_to(root)))
