@@ -89,6 +89,9 @@ def test_bake_renders_a_valid_project(bake, answers):
         assert raw["environments"]["aws"]["data"].startswith("snowflake://")
     assert raw["slack"]["channel"].startswith("#")
     compile_all(project)
+    for lint in (["check", "."], ["format", "--check", "."]):  # what the repo's CI runs first
+        result = run([sys.executable, "-m", "ruff", *lint], project)
+        assert result.returncode == 0, result.stdout
 
 
 def compile_all(project: Path) -> None:

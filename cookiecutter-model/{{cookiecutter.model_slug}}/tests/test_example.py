@@ -39,6 +39,4 @@ def test_example_larger_houses_are_predicted_higher(model):
 def test_example_neighborhood_must_be_known(model):
     """EXAMPLE (replace): an unknown neighborhood is the caller's mistake, not a guess."""
     house = dict(model.schemas.request_examples[0])
-    assert not model.schemas.request_validator.is_valid(
-        {**house, "neighborhood": "atlantis"}
-    )
+    assert not model.schemas.request_validator.is_valid({**house, "neighborhood": "atlantis"})
