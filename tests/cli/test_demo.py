@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from stainless.cli import main
-from stainless.pipeline.project import open_project
+from stainless.workspace import open_workspace
 
 pytestmark = pytest.mark.integration
 
@@ -16,6 +16,6 @@ def test_demo_promotes_a_healthy_candidate_and_rolls_back_a_faulty_one(tmp_path:
     assert "Version 2 is production (was 1)" in result.output  # the Slack stub received it
     assert "Version 3 rolled back" in result.output
     statuses = {
-        v.version: v.status for v in open_project(tmp_path / "house-prices").registry.list()
+        v.version: v.status for v in open_workspace(tmp_path / "house-prices").registry.list()
     }
     assert statuses == {1: "archived", 2: "production", 3: "rolled_back"}

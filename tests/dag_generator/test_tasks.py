@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 from stainless.core.errors import StageError
-from stainless.pipeline import markers
+from stainless.pipeline.stages import Decide, TrainResult
 from stainless.project.config import load_config
+from stainless.workspace import markers
 from support.moto_server import moto_server
 
 from dag_generator import tasks
@@ -45,7 +46,7 @@ def test_local_run_branches_on_the_decision(bake) -> None:
     project = tasks.open_project(spec)
     run_id = tasks.run_id_of(first)
     assert run_id == "manual__2026-01-01T00-00-00-00-00"
-    assert markers.completed(project.store, run_id, "decide")["action"] == "promote"
+    assert Decide.completed(project, run_id).action == "promote"
     # deploy -> rollout -> finalize: the first version takes all traffic at once.
     assert tasks.execute_stage(spec, "deploy", first)["deployed"] is True
     assert tasks.rollout_tick(spec, first) is True
@@ -95,6 +96,7 @@ def test_aws_job_that_records_no_result_fails_the_task(
         jobs = boto3.client("sagemaker").list_training_jobs()["TrainingJobSummaries"]
         assert len(jobs) == 1
         # Once the stage's marker exists (written by the job), a retry starts nothing.
-        markers.mark_completed(project.store, "run-2", "train", {"version": 7})
-        assert tasks.run_on_sagemaker(project, spec, "train", "run-2")["version"] == 7
+        record = TrainResult(7, "runs/run-2/model.tar.gz", 1.0).to_record()
+        markers.mark_completed(project.store, "run-2", "train", record)
+        assert tasks.run_on_sagemaker(project, spec, "train", "run-2").version == 7
         assert len(boto3.client("sagemaker").list_training_jobs()["TrainingJobSummaries"]) == 1

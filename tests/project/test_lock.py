@@ -85,13 +85,13 @@ def test_the_image_gets_the_pins_plus_what_the_lock_lacks(locked):
 
 
 def test_lineage_records_the_lock(locked):
-    from stainless.pipeline.project import Project
-    from stainless.pipeline.runner import run_stage
+    from stainless.pipeline.stages import run_stage
     from stainless.project.config import load_config
+    from stainless.workspace import Workspace
 
-    project = Project(load_config(locked))
+    project = Workspace(load_config(locked))
     run_stage(project, "preprocess", "r1")
-    version = run_stage(project, "train", "r1")["version"]
+    version = run_stage(project, "train", "r1").version
     lineage = project.registry.get(version).lineage
     assert lineage["requirements_lock_sha256"] == lock_digest(locked)
     assert lineage["requirements_lock_mismatches"] == installed_mismatches(locked)

@@ -92,7 +92,7 @@ def demo(directory: Path | None, in_process: bool, keep_endpoint: bool) -> None:
                     new_run_id(),
                     in_process=in_process,
                     on_stage=lambda stage, state: (
-                        state == "start" and console.print(f"[bold]▶ {stage}[/bold]")
+                        console.print(f"[bold]▶ {stage}[/bold]") if state == "start" else None
                     ),
                     rollout=RolloutOptions(on_tick=lambda s: console.print(f"  {s.summary}")),
                 )

@@ -1,0 +1,63 @@
+"""Where a run's artifacts live in the store. One place, so every stage and command agrees: keys
+are built here and parsed here, nowhere else."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from stainless.backends.storage import ArtifactStore
+
+RUNS = "runs"
+
+
+def run_prefix(run_id: str) -> str:
+    return f"{RUNS}/{run_id}"
+
+
+def dataset_key(run_id: str, split: str) -> str:
+    return f"runs/{run_id}/datasets/{split}.parquet"
+
+
+def model_key(run_id: str) -> str:
+    return f"runs/{run_id}/model.tar.gz"
+
+
+def stage_marker_key(run_id: str, stage: str) -> str:
+    return f"runs/{run_id}/stages/{stage}.json"
+
+
+def evaluation_key(run_id: str) -> str:
+    return f"runs/{run_id}/evaluation/evaluation.json"
+
+
+def predictions_key(run_id: str) -> str:
+    return f"runs/{run_id}/evaluation/predictions.parquet"
+
+
+def figure_key(run_id: str, name: str) -> str:
+    return f"runs/{run_id}/figures/{name}"
+
+
+def rollout_state_key(run_id: str) -> str:
+    return f"runs/{run_id}/rollout/state.json"
+
+
+def run_id_of(key: str) -> str | None:
+    """The run id a store key belongs to (None for keys outside ``runs/``)."""
+    parts = key.split("/")
+    return parts[1] if len(parts) > 2 and parts[0] == RUNS else None
+
+
+def runs_having(store: ArtifactStore, key_of: Callable[[str], str]) -> list[str]:
+    """Run ids (oldest first: run ids sort by time) whose ``key_of(run_id)`` is in the store."""
+    found = set()
+    for key in store.list(RUNS):
+        run_id = run_id_of(key)
+        if run_id is not None and key == key_of(run_id):
+            found.add(run_id)
+    return sorted(found)
+
+
+def latest_run_having(store: ArtifactStore, key_of: Callable[[str], str]) -> str | None:
+    runs = runs_having(store, key_of)
+    return runs[-1] if runs else None
