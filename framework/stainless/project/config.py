@@ -132,7 +132,7 @@ def config_from_mapping(
     validator = Draft202012Validator(model_schema())
     errors = sorted(validator.iter_errors(document), key=lambda e: (len(e.path), list(e.path)))
     if errors:
-        raise _explain(errors[0], file, len(errors))
+        raise explain_schema_error(errors[0], file, len(errors))
     raw = _with_defaults(copy.deepcopy(document), model_schema(), model_schema())
     raw.setdefault("direction", "minimize" if raw["metric"] in MINIMIZED_METRICS else "maximize")
     _check_semantics(raw, file)
@@ -205,14 +205,22 @@ def _check_semantics(raw: dict[str, Any], file: str) -> None:
         ) from None
 
 
-def _explain(error: ValidationError, file: str, total: int) -> ConfigError:
-    key = ".".join(str(part) for part in error.absolute_path) or "(top level)"
+def explain_schema_error(
+    error: ValidationError, file: str | None, total: int = 1, section: str = ""
+) -> ConfigError:
+    """A schema violation as an error naming the file, the key, what was expected and the fix.
+
+    ``section`` is the dotted key of the mapping that was validated when it is a part of
+    model.yaml (``rollout``), so that keys are named as the person wrote them.
+    """
+    parts = ([section] if section else []) + [str(part) for part in error.absolute_path]
+    key = ".".join(parts) or "(top level)"
     more = f" ({total - 1} more problem(s) after this one)" if total > 1 else ""
     validator, value = error.validator, error.validator_value
     if validator == "required":
         missing = [name for name in value if name not in error.instance]
         field_name = missing[0] if missing else "?"
-        prefix = f"{key}." if error.absolute_path else ""
+        prefix = f"{key}." if parts else ""
         description = _description_of(error, field_name)
         return ConfigError(
             f"required key is missing{more}",
@@ -223,7 +231,7 @@ def _explain(error: ValidationError, file: str, total: int) -> ConfigError:
     if validator == "additionalProperties":
         allowed = sorted(error.schema.get("properties", {}))
         extra = sorted(set(error.instance) - set(allowed))
-        prefix = f"{key}." if error.absolute_path else ""
+        prefix = f"{key}." if parts else ""
         return ConfigError(
             f"unknown key{more}",
             file=file,
@@ -275,6 +283,9 @@ def _with_defaults(value: Any, schema: dict[str, Any], root: dict[str, Any]) -> 
             sub_resolved = root
             for part in ref.split("/"):
                 sub_resolved = sub_resolved[part]
+            # Keywords beside the $ref (a default given where the shared definition is used)
+            # win over the definition's own.
+            sub_resolved = {**sub_resolved, **{k: v for k, v in sub.items() if k != "$ref"}}
         if name not in value and "default" in sub_resolved:
             value[name] = copy.deepcopy(sub_resolved["default"])
         if name in value:

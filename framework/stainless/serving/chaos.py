@@ -51,6 +51,8 @@ def with_chaos(model: LoadedModel, chaos: ChaosSettings, seed: int | None = None
     served = [0]
 
     def fail_some(predict: Any) -> Any:
+        # One request at a time (a drill version does not batch), so each request gets exactly
+        # one draw and the failure share is error_rate.
         def predict_with_faults(request: dict) -> dict:
             with lock:
                 served[0] += 1

@@ -63,6 +63,7 @@ class VariantCounters:
     model_errors: int = 0
     latency_p50_ms: float | None = None
     latency_p95_ms: float | None = None
+    latency_p99_ms: float | None = None  # for rollout.latency_percentile: p99
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -208,11 +208,11 @@ class SageMakerEndpoint:
         requests = total("Invocations")
         client, model = total("Invocation4XXErrors"), total("Invocation5XXErrors")
         latency = self._metric(
-            variant, "ModelLatency", start, end, period, ExtendedStatistics=["p50", "p95"]
+            variant, "ModelLatency", start, end, period, ExtendedStatistics=["p50", "p95", "p99"]
         )
         extended = latency[0].get("ExtendedStatistics", {}) if latency else {}
         # ModelLatency is in microseconds.
-        p50, p95 = extended.get("p50"), extended.get("p95")
+        p50, p95, p99 = extended.get("p50"), extended.get("p95"), extended.get("p99")
         return VariantCounters(
             requests=requests,
             ok=max(0, requests - client - model),
@@ -220,6 +220,7 @@ class SageMakerEndpoint:
             model_errors=model,
             latency_p50_ms=None if p50 is None else round(p50 / 1000, 3),
             latency_p95_ms=None if p95 is None else round(p95 / 1000, 3),
+            latency_p99_ms=None if p99 is None else round(p99 / 1000, 3),
         )
 
     def _metric(
