@@ -11,7 +11,6 @@ from pathlib import Path
 
 import joblib
 import pandas as pd
-
 from stainless import batch
 
 FEATURES = ["area_sqm", "bedrooms", "age_years", "distance_km", "neighborhood"]

@@ -33,7 +33,11 @@ EXPECTED_FILES = {
 }
 
 TEMPLATE_ANSWERS = json.loads((template_dir() / "cookiecutter.json").read_text())
-CHOICES = {key: value for key, value in TEMPLATE_ANSWERS.items() if isinstance(value, list)}
+CHOICES = {
+    key: value
+    for key, value in TEMPLATE_ANSWERS.items()
+    if isinstance(value, list) and not key.startswith("_")
+}
 CLASSIFICATION = {"accuracy", "f1", "roc_auc", "log_loss"}
 
 
