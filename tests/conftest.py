@@ -34,6 +34,7 @@ def _isolated_backends(monkeypatch: pytest.MonkeyPatch) -> None:
             "STAINLESS_REQUIRE_DOCKER",
             "STAINLESS_REQUIRE_AIRFLOW",
             "STAINLESS_REQUIRE_SNOWFLAKE",
+            "STAINLESS_REQUIRE_SAGEMAKER",
         ):
             monkeypatch.delenv(key)
 
