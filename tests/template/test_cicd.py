@@ -112,7 +112,8 @@ NOT_STAINLESS = re.compile(
 def test_every_step_is_a_stainless_command(circleci):
     """No logic in YAML: every step that does something is one `stainless` command (each is
     tested end to end: container build --push and login in tests/cli/test_container.py,
-    lock --check in tests/project/test_lock.py, dags render/upload in tests/dag_generator/test_cli.py)."""
+    lock --check in tests/project/test_lock.py, dags render/upload in
+    tests/dag_generator/test_cli.py)."""
     lines = []
     for job in circleci["jobs"]:
         text = steps_text(circleci, job).replace("\\\n", " ")

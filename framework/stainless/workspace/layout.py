@@ -61,3 +61,22 @@ def runs_having(store: ArtifactStore, key_of: Callable[[str], str]) -> list[str]
 def latest_run_having(store: ArtifactStore, key_of: Callable[[str], str]) -> str | None:
     runs = runs_having(store, key_of)
     return runs[-1] if runs else None
+
+
+def reference_profile_key(run_id: str) -> str:
+    """The version's reference profile (training split + validation predictions)."""
+    return f"runs/{run_id}/monitoring/reference.json"
+
+
+def monitoring_result_key(model: str, checked_at: str) -> str:
+    """One monitoring check's result (JSON) and, beside it, its HTML report."""
+    return f"monitoring/{model}/{checked_at}/result.json"
+
+
+def monitoring_report_key(model: str, checked_at: str) -> str:
+    return f"monitoring/{model}/{checked_at}/report.html"
+
+
+def monitoring_state_key(model: str) -> str:
+    """The last alert per model."""
+    return f"monitoring/{model}/state.json"
