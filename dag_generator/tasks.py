@@ -59,10 +59,25 @@ def execute_stage(spec: dict[str, Any], stage: str, context: Any) -> dict[str, A
             force_promote=bool(params.get("force_promote")),
         )
     else:
-        from stainless.pipeline.runner import run_stage
-
-        result = run_stage(project, stage, run_id)
+        result = run_local_stage(project, stage, run_id)
     return plain(result)
+
+
+def run_local_stage(project: Any, stage: str, run_id: str) -> dict[str, Any]:
+    """A stage on the Airflow worker itself; a heavy stage's wall time is priced notionally."""
+    import time
+
+    from stainless.backends.compute import JobResult
+    from stainless.pipeline import markers
+    from stainless.pipeline.cost import record_job_cost
+    from stainless.pipeline.runner import HEAVY, run_stage
+
+    done_before = markers.completed(project.store, run_id, stage) is not None
+    started = time.monotonic()
+    result = run_stage(project, stage, run_id)
+    if stage in HEAVY and not done_before:
+        record_job_cost(project, run_id, stage, JobResult(0, time.monotonic() - started, 0.0))
+    return result
 
 
 def choose_branch(spec: dict[str, Any], context: Any) -> str:
@@ -151,6 +166,7 @@ def run_on_sagemaker(project: Any, spec: dict[str, Any], stage: str, run_id: str
     from stainless.backends.compute.sagemaker import SageMakerCompute
     from stainless.core.errors import StageError
     from stainless.pipeline import markers
+    from stainless.pipeline.cost import INSTANCE_TYPE_ENV, record_job_cost
 
     aws = spec.get("aws") or {}
     store = project.config.backend("store")
@@ -183,7 +199,11 @@ def run_on_sagemaker(project: Any, spec: dict[str, Any], stage: str, run_id: str
     command = ["stainless", stage, "--run-id", run_id]
     if spec["env"]:
         command += ["--env", spec["env"]]
-    env = {"STAINLESS_RUN_ID": run_id, "STAINLESS_LOG_FORMAT": "plain"}
+    env = {
+        "STAINLESS_RUN_ID": run_id,
+        "STAINLESS_LOG_FORMAT": "plain",
+        INSTANCE_TYPE_ENV: instance["instance_type"],
+    }
     if spec["env"]:
         env["STAINLESS_ENV"] = spec["env"]
     job = StageJob(
@@ -197,6 +217,8 @@ def run_on_sagemaker(project: Any, spec: dict[str, Any], stage: str, run_id: str
         env=env,
     )
     result = compute.run(job)
+    # A failed job is billed too: record its cost first.
+    record_job_cost(project, run_id, stage, result)
     if result.returncode != 0:
         raise StageError(
             f"stage {stage} failed on SageMaker: {result.reason}",

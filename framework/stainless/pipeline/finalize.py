@@ -8,6 +8,7 @@ from typing import Any
 
 from stainless.core.errors import StageError
 from stainless.pipeline import markers
+from stainless.pipeline.cost import format_usd, record_endpoint, run_cost
 from stainless.pipeline.layout import figure_key
 from stainless.pipeline.project import Project
 
@@ -49,20 +50,27 @@ def run_finalize(project: Project, run_id: str, force: bool = False) -> dict[str
     if state.state == "promoted":
         if state.production_variant:
             endpoint.remove_variant(state.production_variant)
+        record_endpoint(project, f"v{state.candidate_version} is production")
         previous = registry.promote(state.candidate_version, f"rollout: {state.reason}")
         outcome = "promoted"
+        cost = run_cost(project.store, run_id)
         project.notify(
             "promoted",
             f"Version {state.candidate_version} is production"
             + (f" (was {previous.version})" if previous else ""),
             run_id,
-            fields={"reason": state.reason, "ticks": len(state.ticks)},
+            fields={
+                "reason": state.reason,
+                "ticks": len(state.ticks),
+                "run cost": format_usd(cost.usd, cost.notional) if cost.stages else None,
+            },
             severity="success",
             figures=figures,
         )
     else:
         if state.candidate_variant in {v.name for v in endpoint.status().variants}:
             endpoint.remove_variant(state.candidate_variant)
+        record_endpoint(project, f"v{state.candidate_version} removed")
         registry.set_status(state.candidate_version, "rolled_back", f"rollout: {state.reason}")
         outcome = "rolled_back"
         project.notify(

@@ -14,9 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from stainless.backends.compute import StageJob, open_compute
+from stainless.backends.compute import JobResult, StageJob, open_compute
 from stainless.core.errors import StageError, StainlessError
 from stainless.pipeline import markers
+from stainless.pipeline.cost import record_job_cost
 from stainless.pipeline.decide import run_decide
 from stainless.pipeline.deploy import run_deploy
 from stainless.pipeline.evaluate import run_evaluate
@@ -138,8 +139,14 @@ def run_lifecycle(
                 report.stages[stage] = _drive(project, run_id, rollout)
             elif stage == "deploy":
                 report.stages[stage] = run_deploy(project, run_id, skip_canary=rollout.skip_canary)
-            elif in_process or stage not in HEAVY:
+            elif stage not in HEAVY:
                 report.stages[stage] = run_stage(project, stage, run_id)
+            elif in_process:
+                done_before = markers.completed(project.store, run_id, stage) is not None
+                report.stages[stage] = run_stage(project, stage, run_id)
+                if not done_before:
+                    elapsed = time.monotonic() - started
+                    record_job_cost(project, run_id, stage, JobResult(0, elapsed, 0.0))
             else:
                 report.stages[stage] = _run_subprocess(project, stage, run_id)
         except StainlessError as exc:
@@ -211,6 +218,7 @@ def _run_subprocess(project: Project, stage: str, run_id: str) -> dict[str, Any]
         env={"STAINLESS_LOG_FORMAT": "plain"},
     )
     result = open_compute("local://", project.dir).run(job)
+    record_job_cost(project, run_id, stage, result)
     if result.reason:
         message = f"stage {stage} was stopped: it {result.reason}"
         project.notify("stage_failed", message, run_id, fields={"stage": stage}, severity="alert")

@@ -9,6 +9,7 @@ from typing import Any
 
 from stainless.core.errors import StageError
 from stainless.pipeline import markers
+from stainless.pipeline.cost import estimate_in_stage, format_usd
 from stainless.pipeline.layout import figure_key, model_key
 from stainless.pipeline.packaging import package_model
 from stainless.pipeline.preprocess import load_datasets
@@ -47,11 +48,19 @@ def run_train(project: Project, run_id: str, force: bool = False) -> dict[str, A
         project.store.put_file(figure_key(run_id, figure.name), figure)
     version = project.registry.register(run_id, project.store.url(key), record)
     project.registry.update_metrics(version.version, {"training": ctx.metrics})
+    # The bill is only known once the job has ended; the message says what this much time
+    # costs on the stage's instance (or notionally, locally), and says which.
+    estimate = estimate_in_stage(project, run_id, STAGE, duration)
     project.notify(
         "training_finished",
         f"Version {version.version} trained in {duration:.1f}s",
         run_id,
-        fields={"version": version.version, "duration_s": round(duration, 2), **ctx.metrics},
+        fields={
+            "version": version.version,
+            "duration_s": round(duration, 2),
+            "cost": format_usd(estimate.usd, estimate.notional) if estimate.usd else None,
+            **ctx.metrics,
+        },
     )
     (work / "lineage.json").write_text(json.dumps(record, indent=2, default=str))
     return markers.mark_completed(

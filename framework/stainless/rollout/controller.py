@@ -15,6 +15,7 @@ from typing import Any
 from stainless.backends.endpoints import VariantCounters, VariantSpec
 from stainless.core.errors import StageError, StainlessError
 from stainless.pipeline import markers
+from stainless.pipeline.cost import record_endpoint
 from stainless.pipeline.layout import model_key
 from stainless.pipeline.packaging import fetch_model
 from stainless.pipeline.project import Project
@@ -113,6 +114,7 @@ def start(
     state.state, state.weight = "canary", first
     state.baseline = _snapshot(endpoint.counters(since=state.rollout_started_at))
     save_state(project.store, state)
+    record_endpoint(project, f"canary of v{state.candidate_version} deployed")
     project.notify(
         "deployed",
         f"Version {state.candidate_version} deployed as a canary at {first:g}%",
@@ -135,6 +137,7 @@ def tick(project: Project, run_id: str, now: float | None = None) -> RolloutStat
     now = time.time() if now is None else now
     policy = RolloutPolicy.from_mapping(state.policy)
     endpoint = project.endpoint
+    record_endpoint(project, "observed during the rollout")  # catches autoscaling changes
     since_start = endpoint.counters(since=state.rollout_started_at)
     last = state.ticks[-1]["at"] if state.ticks else state.step_started_at
     recent = endpoint.counters(since=last)
@@ -271,6 +274,7 @@ def _finish(
 ) -> RolloutState:
     state.state, state.weight, state.reason = final, weight, reason
     save_state(project.store, state)
+    record_endpoint(project, f"v{state.candidate_version} {final.replace('_', ' ')}")
     evidence = state.decisions[-1]["evidence"] if state.decisions else {}
     if final == "promoted":
         project.notify(
@@ -386,3 +390,4 @@ def serve_only(project: Project, version: int) -> None:
     endpoint.set_weights({spec.name: 1.0, **{name: 0.0 for name in others}})
     for name in others:
         endpoint.remove_variant(name)
+    record_endpoint(project, f"v{version} serves alone")

@@ -206,18 +206,49 @@ def job_status(described: dict[str, Any]) -> str:
     return str(described.get("TrainingJobStatus") or described.get("ProcessingJobStatus"))
 
 
+def billing(described: dict[str, Any]) -> tuple[str | None, float | None]:
+    """(instance type, billable seconds) of a described job. Training jobs report
+    ``BillableTimeInSeconds``; processing jobs are billed from start to end."""
+    if "TrainingJobStatus" in described:
+        instance = (described.get("ResourceConfig") or {}).get("InstanceType")
+        count = int((described.get("ResourceConfig") or {}).get("InstanceCount") or 1)
+        billable = described.get("BillableTimeInSeconds")
+        if billable is None:
+            billable = _elapsed(
+                described.get("TrainingStartTime"), described.get("TrainingEndTime")
+            )
+            billable = None if billable is None else billable * count
+        return instance, None if billable is None else float(billable)
+    cluster = (described.get("ProcessingResources") or {}).get("ClusterConfig") or {}
+    elapsed = _elapsed(described.get("ProcessingStartTime"), described.get("ProcessingEndTime"))
+    count = int(cluster.get("InstanceCount") or 1)
+    return cluster.get("InstanceType"), None if elapsed is None else elapsed * count
+
+
+def _elapsed(start: Any, end: Any) -> float | None:
+    if start is None or end is None or not hasattr(start, "timestamp"):
+        return None
+    return max(0.0, end.timestamp() - start.timestamp())
+
+
 def job_result(described: dict[str, Any], duration_s: float) -> JobResult:
     """A finished job's description as a JobResult (returncode 0 only when Completed)."""
     status = job_status(described)
+    instance, billable = billing(described)
     if status == "Completed":
-        return JobResult(0, duration_s, 0.0)
+        return JobResult(0, duration_s, 0.0, instance_type=instance, billable_s=billable)
     secondary = described.get("SecondaryStatus")
     reason = described.get("FailureReason") or described.get("ExitMessage") or ""
     if status == "Stopped" and secondary == "MaxRuntimeExceeded":
         reason = "exceeded max_runtime (SageMaker stopped it)"
     name = described.get("TrainingJobName") or described.get("ProcessingJobName")
     return JobResult(
-        1, duration_s, 0.0, f"SageMaker job {name} {status.lower()}: {reason or 'no reason given'}"
+        1,
+        duration_s,
+        0.0,
+        f"SageMaker job {name} {status.lower()}: {reason or 'no reason given'}",
+        instance_type=instance,
+        billable_s=billable,
     )
 
 

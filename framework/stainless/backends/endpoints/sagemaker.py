@@ -130,10 +130,9 @@ class SageMakerEndpoint:
         described = self._describe()
         if described is None:
             return EndpointStatus(running=False, url=self.url, variants=[], name=self.name)
-        models = {
-            v["VariantName"]: v["ModelName"]
-            for v in self._config(described["EndpointConfigName"])["ProductionVariants"]
-        }
+        configured = self._config(described["EndpointConfigName"])["ProductionVariants"]
+        models = {v["VariantName"]: v["ModelName"] for v in configured}
+        types = {v["VariantName"]: v.get("InstanceType") for v in configured}
         variants = []
         for live in described.get("ProductionVariants", []):
             match = _VERSION_SUFFIX.search(models.get(live["VariantName"], ""))
@@ -145,6 +144,8 @@ class SageMakerEndpoint:
                     url=f"{self.url}/endpoints/{self.name}/invocations",
                     healthy=described["EndpointStatus"] in ("InService", "Updating")
                     and live.get("CurrentInstanceCount", 1) > 0,
+                    instance_type=types.get(live["VariantName"]),
+                    instance_count=int(live.get("CurrentInstanceCount", 1)),
                 )
             )
         return EndpointStatus(

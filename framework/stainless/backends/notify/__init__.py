@@ -25,6 +25,7 @@ KINDS = (
     "rolled_back",
     "stage_failed",
     "run_finished",
+    "digest",
 )
 
 

@@ -25,6 +25,7 @@ EMOJI = {
     "rolled_back": ":rewind:",
     "stage_failed": ":x:",
     "run_finished": ":checkered_flag:",
+    "digest": ":moneybag:",
 }
 DEFAULT_EMOJI = ":information_source:"
 
