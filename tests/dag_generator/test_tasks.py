@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from stainless.core.errors import StageError
 from stainless.pipeline import markers
+from stainless.pipeline.cost import run_cost
 from stainless.project.config import load_config
 from support.moto_server import moto_server
 
@@ -46,6 +47,10 @@ def test_local_run_branches_on_the_decision(bake) -> None:
     run_id = tasks.run_id_of(first)
     assert run_id == "manual__2026-01-01T00-00-00-00-00"
     assert markers.completed(project.store, run_id, "decide")["action"] == "promote"
+    # On the local target the heavy stages run on the worker: priced notionally.
+    stages = run_cost(project.store, run_id).stages
+    assert [c.stage for c in stages] == ["preprocess", "train", "evaluate", "decide"]
+    assert {c.basis for c in stages} == {"notional"}
     # deploy -> rollout -> finalize: the first version takes all traffic at once.
     assert tasks.execute_stage(spec, "deploy", first)["deployed"] is True
     assert tasks.rollout_tick(spec, first) is True
@@ -94,6 +99,13 @@ def test_aws_job_that_records_no_result_fails_the_task(
             tasks.run_on_sagemaker(project, spec, "train", "run-1")
         jobs = boto3.client("sagemaker").list_training_jobs()["TrainingJobSummaries"]
         assert len(jobs) == 1
+        # The job is billed whatever it did: its cost is recorded with the run, on the instance
+        # the spec picked, from SageMaker's own account of the time (moto: start == end).
+        [billed] = run_cost(project.store, "run-1").stages
+        assert billed.stage == "train" and billed.basis == "billable"
+        assert billed.instance_type == spec["tasks"]["train"]["instance"]["instance_type"]
+        assert billed.seconds == 0.0 and billed.usd == 0.0
+        assert billed.prices.startswith("us-east-1 prices of")
         # Once the stage's marker exists (written by the job), a retry starts nothing.
         markers.mark_completed(project.store, "run-2", "train", {"version": 7})
         assert tasks.run_on_sagemaker(project, spec, "train", "run-2")["version"] == 7

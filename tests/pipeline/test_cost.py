@@ -5,14 +5,17 @@ history integrated across midnight and autoscaling."""
 from __future__ import annotations
 
 import html
+import json
 import shutil
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from stainless.backends.compute import JobResult
 from stainless.backends.compute.instances import BUNDLED
 from stainless.backends.storage.local import LocalStore
+from stainless.cli import main
 from stainless.pipeline.cost import (
     BILLABLE,
     ESTIMATED,
@@ -159,11 +162,9 @@ def test_a_local_run_costs_notionally_and_slack_says_so(
     assert all(s.basis == NOTIONAL and s.usd and s.usd > 0 for s in cost.stages)
     assert cost.notional and cost.usd == pytest.approx(sum(s.usd for s in cost.stages))
     train = next(s for s in cost.stages if s.stage == "train")
-    resources = project.config.resources_for("train")
     assert train.instance_type is not None
     assert 0 < train.seconds <= report.durations["train"] + 0.5
     assert train.usd == pytest.approx(train.hourly_usd * train.seconds / 3600, rel=1e-3)
-    del resources
 
     # The endpoint now serves v1: its history has that change, priced notionally.
     [change] = endpoint_history(project.store)
@@ -184,13 +185,27 @@ def test_a_local_run_costs_notionally_and_slack_says_so(
     assert "*Run cost*" in promoted and "(notional)" in promoted
     assert texts
 
+    # The command line shows the same figures.
+    cli = CliRunner()
+    listed = cli.invoke(main, ["cost", "-C", str(project_dir), "--since", "1d", "--json"])
+    assert listed.exit_code == 0, listed.output
+    data = json.loads(listed.output)
+    assert data["runs"][0]["usd"] == pytest.approx(cost.usd) and data["notional"] is True
+    table = cli.invoke(main, ["cost", "-C", str(project_dir)], env={"COLUMNS": "200"})
+    assert "notional" in table.output and "run-1" in table.output, table.output
+    versions = cli.invoke(main, ["versions", "-C", str(project_dir)], env={"COLUMNS": "250"})
+    assert "run cost" in versions.output and "(notional)" in versions.output, versions.output
+    as_json = json.loads(cli.invoke(main, ["versions", "-C", str(project_dir), "--json"]).output)
+    assert as_json[0]["cost"]["usd"] == pytest.approx(cost.usd)
+    bad = cli.invoke(main, ["cost", "-C", str(project_dir), "--since", "a while"])
+    assert bad.exit_code == 2 and "90s, 30m" in bad.output
+
     # The daily digest: today's cost (the run happened today).
     today = datetime.now(UTC).date()
     digest = send_daily_digest(project, today)
     assert digest.runs and digest.usd == pytest.approx(day_cost(project, today).usd, rel=0.05)
     last = html.unescape(str(slack_stub.messages[-1]["blocks"]))
     assert f"Cost on {today.isoformat()}" in last and "Endpoint variants" in last
-    assert isinstance(date.today(), date)
 
 
 def test_costs_are_read_back_from_the_store(tmp_path: Path) -> None:

@@ -53,17 +53,15 @@ def run_finalize(project: Project, run_id: str, force: bool = False) -> dict[str
         record_endpoint(project, f"v{state.candidate_version} is production")
         previous = registry.promote(state.candidate_version, f"rollout: {state.reason}")
         outcome = "promoted"
-        cost = run_cost(project.store, run_id)
+        spent = run_cost(project.store, run_id)
+        cost = format_usd(spent.usd, spent.notional) if spent.stages else None
         project.notify(
             "promoted",
             f"Version {state.candidate_version} is production"
-            + (f" (was {previous.version})" if previous else ""),
+            + (f" (was {previous.version})" if previous else "")
+            + (f"; the run cost {cost}" if cost else ""),
             run_id,
-            fields={
-                "reason": state.reason,
-                "ticks": len(state.ticks),
-                "run cost": format_usd(cost.usd, cost.notional) if cost.stages else None,
-            },
+            fields={"reason": state.reason, "ticks": len(state.ticks), "run cost": cost},
             severity="success",
             figures=figures,
         )

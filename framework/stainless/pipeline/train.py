@@ -51,14 +51,15 @@ def run_train(project: Project, run_id: str, force: bool = False) -> dict[str, A
     # The bill is only known once the job has ended; the message says what this much time
     # costs on the stage's instance (or notionally, locally), and says which.
     estimate = estimate_in_stage(project, run_id, STAGE, duration)
+    cost = format_usd(estimate.usd, estimate.notional) if estimate.usd is not None else None
     project.notify(
         "training_finished",
-        f"Version {version.version} trained in {duration:.1f}s",
+        f"Version {version.version} trained in {duration:.1f}s" + (f", {cost}" if cost else ""),
         run_id,
         fields={
             "version": version.version,
             "duration_s": round(duration, 2),
-            "cost": format_usd(estimate.usd, estimate.notional) if estimate.usd else None,
+            "cost": cost,
             **ctx.metrics,
         },
     )

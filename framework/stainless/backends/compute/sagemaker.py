@@ -16,6 +16,7 @@ import hashlib
 import logging
 import re
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -183,7 +184,11 @@ class SageMakerCompute:
             described = self._describe(job.stage, name)
             status = job_status(described)
             if status not in RUNNING:
-                return job_result(described, time.monotonic() - started)
+                result = job_result(described, time.monotonic() - started)
+                # The type we asked for, when the description leaves it out.
+                return replace(
+                    result, instance_type=result.instance_type or self.instance_type(job)
+                )
             if time.monotonic() > deadline:
                 self._stop(job.stage, name)
                 return JobResult(
