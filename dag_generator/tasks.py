@@ -102,6 +102,7 @@ def choose_branch(spec: dict[str, Any], context: Any) -> str:
 def not_promoted(spec: dict[str, Any], context: Any) -> dict[str, Any]:
     """The run ends here: say so, with the decision's reason."""
     from stainless.pipeline import markers
+    from stainless.pipeline.report import publish_report
 
     project = open_project(spec)
     run_id = run_id_of(context)
@@ -109,7 +110,14 @@ def not_promoted(spec: dict[str, Any], context: Any) -> dict[str, Any]:
     reason = decision.get("reason", "the decision record is missing")
     message = f"Run {run_id} finished: not promoted ({reason})"
     log.info(message)
-    project.notify("run_finished", message, run_id, fields={"outcome": "not promoted"})
+    page = publish_report(project, run_id)
+    project.notify(
+        "run_finished",
+        message,
+        run_id,
+        fields={"outcome": "not promoted"},
+        links={"run report": page.url} if page else {},
+    )
     return {"outcome": "not promoted", "reason": reason}
 
 
@@ -123,12 +131,19 @@ def rollout_tick(spec: dict[str, Any], context: Any) -> bool:
 
 
 def finalize(spec: dict[str, Any], context: Any) -> dict[str, Any]:
+    from stainless.pipeline.report import publish_report
+
     result = execute_stage(spec, "finalize", context)
     project = open_project(spec)
     run_id = run_id_of(context)
     outcome = result.get("state") or result.get("outcome") or "finalized"
+    page = publish_report(project, run_id)  # on S3; Slack links it through a presigned URL
     project.notify(
-        "run_finished", f"Run {run_id} finished: {outcome}", run_id, fields={"outcome": outcome}
+        "run_finished",
+        f"Run {run_id} finished: {outcome}",
+        run_id,
+        fields={"outcome": outcome},
+        links={"run report": page.url} if page else {},
     )
     return result
 

@@ -99,9 +99,13 @@ def demo(directory: Path | None, in_process: bool, keep_endpoint: bool) -> None:
         finally:
             os.environ.pop("STAINLESS_PARAMS", None)
             if not keep_endpoint:
-                project.endpoint.down()
+                from stainless.pipeline.cost import stop_endpoint
+
+                stop_endpoint(project)
     console.print(Rule("registry"))
     console.print(versions_table(project))
+    if report.report is not None:
+        console.print(f"\nrun report: [cyan]{report.report.path}[/cyan]")
     console.print(
         f"\nexplore: cd {project_dir} && stainless versions"
         + ("" if keep_endpoint else " (endpoint stopped; --keep-endpoint keeps it)")

@@ -530,3 +530,9 @@ def send_daily_digest(project: Project, day: date | None = None) -> CostSummary:
         },
     )
     return summary
+
+
+def stop_endpoint(project: Project) -> None:
+    """Stop the model's endpoint and record that it no longer costs anything."""
+    project.endpoint.down()
+    record_endpoint(project, "endpoint stopped")

@@ -24,6 +24,7 @@ from stainless.pipeline.evaluate import run_evaluate
 from stainless.pipeline.finalize import run_finalize
 from stainless.pipeline.preprocess import run_preprocess
 from stainless.pipeline.project import Project
+from stainless.pipeline.report import ReportFile, publish_report
 from stainless.pipeline.train import run_train
 
 log = logging.getLogger("stainless.pipeline")
@@ -58,6 +59,7 @@ class RunReport:
     durations: dict[str, float] = field(default_factory=dict)
     failed: str | None = None
     error: str | None = None
+    report: ReportFile | None = None  # the run's HTML report, once it finished
 
     @property
     def ok(self) -> bool:
@@ -167,7 +169,14 @@ def run_lifecycle(
             on_stage(stage, "done")
     outcome = _outcome(report)
     if outcome:
-        project.notify("run_finished", f"Run {run_id} finished: {outcome}", run_id)
+        page = publish_report(project, run_id)
+        report.report = page
+        project.notify(
+            "run_finished",
+            f"Run {run_id} finished: {outcome}",
+            run_id,
+            links={"run report": page.url} if page else {},
+        )
     return report
 
 

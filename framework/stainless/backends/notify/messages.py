@@ -75,6 +75,13 @@ def render(event: Event, *, mention: str | None = None, figures_in_thread: int =
         room = SECTION_TEXT_LIMIT - len(name) - 12
         blocks.append(_section(f"*{name}*\n{fence}{_cut(value, room)}{fence}"))
 
+    if event.links:
+        links = " · ".join(
+            f"<{escape(url)}|{escape(name)}>" for name, url in event.links.items() if url
+        )
+        if links:
+            blocks.append(_section(f":link: {links}"))
+
     context = [f"`{escape(event.kind)}`"]
     if event.run_id:
         context.append(f"run `{escape(event.run_id)}`")

@@ -70,3 +70,7 @@ class LocalStore:
 
     def url(self, key: str) -> str:
         return self._path(key).as_uri()
+
+    def share_url(self, key: str, expires_s: int) -> str:
+        """Locally, the file itself (only this machine can open it anyway)."""
+        return self.url(key)

@@ -85,3 +85,13 @@ class S3Store:
 
     def url(self, key: str) -> str:
         return f"s3://{self.bucket}/{self._key(key)}"
+
+    def share_url(self, key: str, expires_s: int) -> str:
+        """A presigned HTTPS GET for people without AWS access (a report linked from Slack);
+        served as HTML when the key ends in .html."""
+        params = {"Bucket": self.bucket, "Key": self._key(key)}
+        if key.endswith(".html"):
+            params["ResponseContentType"] = "text/html; charset=utf-8"
+        return str(
+            self.client.generate_presigned_url("get_object", Params=params, ExpiresIn=expires_s)
+        )
