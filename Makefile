@@ -30,6 +30,7 @@ test: setup
 	bash .ci/docker-setup.sh || { [ -z "$${STAINLESS_REQUIRE_DOCKER:-}" ] && echo "no Docker engine: docker tests will be skipped"; }
 	bash .ci/airflow-setup.sh
 	bash .ci/snowflake-setup.sh
+	bash .ci/browser-setup.sh
 	$(MAKE) lint
 	$(BIN)/pytest
 
