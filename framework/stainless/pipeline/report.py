@@ -24,6 +24,7 @@ from stainless.pipeline import markers
 from stainless.pipeline.cost import format_usd, run_cost
 from stainless.pipeline.layout import evaluation_key, report_key, run_prefix
 from stainless.pipeline.project import Project
+from stainless.pipeline.status import run_outcome
 
 log = logging.getLogger("stainless.report")
 
@@ -186,7 +187,7 @@ def build_report(project: Project, run_id: str) -> RunReportData:
         run_id=run_id,
         version=version.version if version else None,
         status=version.status if version else None,
-        outcome=_outcome(records, rollout, decision),
+        outcome=run_outcome(project, run_id),
         generated_at=datetime.now(UTC).isoformat(timespec="seconds"),
         total_cost=format_usd(cost.usd, cost.notional) if cost.stages else "—",
         prices=cost.stages[0].prices if cost.stages else "",
@@ -321,19 +322,6 @@ def _lineage(record: dict[str, Any] | None) -> Lineage | None:
         config_hash=record.get("config_hash"),
         environment=tuple((str(k), str(v)) for k, v in (record.get("environment") or {}).items()),
     )
-
-
-def _outcome(
-    records: dict[str, dict[str, Any] | None], rollout: Rollout | None, decision: Decision | None
-) -> str:
-    if records["finalize"]:
-        return str(records["finalize"].get("outcome", "finalized")).replace("_", " ")
-    if rollout is not None:
-        return f"rollout {rollout.state.replace('_', ' ')}"
-    if decision is not None:
-        return "approved for rollout" if decision.action == "promote" else "not promoted"
-    done = [name for name, record in records.items() if record]
-    return f"in progress (last stage: {done[-1]})" if done else "started"
 
 
 def _counts(counts: Any) -> str:
