@@ -212,3 +212,55 @@ def test_costs_are_read_back_from_the_store(tmp_path: Path) -> None:
     store = LocalStore(tmp_path)
     assert run_cost(store, "nothing").usd is None
     assert endpoint_history(store) == []
+
+
+@pytest.mark.integration
+def test_a_sagemaker_endpoint_is_costed_from_its_recorded_instances(
+    bake, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A real (moto) SageMaker endpoint: its variants' instance type and count are recorded as
+    they change (autoscaling included), and the days are integrated from that history."""
+    import httpx
+    from stainless.backends.endpoints import VariantSpec
+    from stainless.pipeline.cost import record_endpoint
+    from support.moto_server import moto_server
+
+    role = "arn:aws:iam::123456789012:role/sagemaker"
+    image = "123456789012.dkr.ecr.us-east-1.amazonaws.com/house-prices:abc123"
+    project_dir = bake()
+    with moto_server(monkeypatch) as url:
+        httpx.post(f"{url}/moto-api/reset").raise_for_status()
+        monkeypatch.setenv(
+            "STAINLESS_ENDPOINT",
+            f"sagemaker://?role={role}&image={image}&instance_type=ml.m5.large&instance_count=1",
+        )
+        project = open_project(project_dir)
+        project.endpoint.poll_s = 0.05
+        project.endpoint.up(
+            VariantSpec("v1", 1, Path("/unused"), 1.0, model_data="s3://a/r1/model.tar.gz")
+        )
+        start = _at("2026-03-01T22:00:00")
+        assert record_endpoint(project, "v1 deployed", now=start) is not None
+        # Autoscaling (not us) raises the count; the next look records it, once.
+        project.endpoint.sagemaker.update_endpoint_weights_and_capacities(
+            EndpointName=project.name,
+            DesiredWeightsAndCapacities=[{"VariantName": "v1", "DesiredInstanceCount": 3}],
+        )
+        assert record_endpoint(project, "observed", now=start + 3600) is not None
+        assert record_endpoint(project, "observed", now=start + 5400) is None  # no change
+        project.endpoint.down()
+        assert record_endpoint(project, "stopped", now=start + 3 * 3600) is not None
+    history = endpoint_history(project.store)
+    assert [[(v.instance_type, v.instance_count) for v in c.variants] for c in history] == [
+        [("ml.m5.large", 1)],
+        [("ml.m5.large", 3)],
+        [],
+    ]
+    rows = endpoint_costs(
+        history, start - 86400, start + 86400, serve_cpus=1, serve_memory_gb=1, table=BUNDLED
+    )
+    assert [(r.day, r.variant, r.instance_hours, r.basis) for r in rows] == [
+        ("2026-03-01", "v1", 4.0, BILLABLE),  # 22-23 x1, 23-24 x3
+        ("2026-03-02", "v1", 3.0, BILLABLE),  # 00-01 x3
+    ]
+    assert rows[0].usd == pytest.approx(4 * BUNDLED.get("ml.m5.large").price("endpoint"))
