@@ -264,3 +264,13 @@ def test_a_sagemaker_endpoint_is_costed_from_its_recorded_instances(
         ("2026-03-02", "v1", 3.0, BILLABLE),  # 00-01 x3
     ]
     assert rows[0].usd == pytest.approx(4 * BUNDLED.get("ml.m5.large").price("endpoint"))
+
+
+def test_amounts_read_well_at_every_scale() -> None:
+    from stainless.pipeline.cost import format_usd
+
+    assert format_usd(1234.5) == "$1,234.50"
+    assert format_usd(0.0123) == "$0.0123"
+    assert format_usd(0.000016, notional=True) == "$0.000016 (notional)"
+    assert format_usd(1e-9) == "<$0.000001"
+    assert format_usd(None) == "—"

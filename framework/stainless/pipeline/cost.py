@@ -500,10 +500,18 @@ def _iso(unix: float) -> str:
 
 
 def format_usd(usd: float | None, notional: bool = False) -> str:
-    """``$0.0123`` (small amounts keep their digits), ``notional`` flagged."""
+    """``$12.30``, ``$0.0123``, ``$0.000016``: small amounts keep their digits; ``notional``
+    flagged."""
     if usd is None:
         return "—"
-    text = f"${usd:,.2f}" if usd >= 1 else f"${usd:.4f}"
+    if usd >= 1:
+        text = f"${usd:,.2f}"
+    elif usd >= 0.01 or usd == 0:
+        text = f"${usd:.4f}"
+    elif usd >= 0.000001:  # a few seconds of a local stage: keep its digits visible
+        text = f"${usd:.6f}"
+    else:
+        text = "<$0.000001"
     return f"{text} (notional)" if notional else text
 
 
