@@ -15,6 +15,13 @@ def test_demo_promotes_a_healthy_candidate_and_rolls_back_a_faulty_one(tmp_path:
     assert result.exit_code == 0, result.output
     assert "Version 2 is production (was 1)" in result.output  # the Slack stub received it
     assert "Version 3 rolled back" in result.output
+    # The Slack stub received costs (training finished, promoted), and the demo ends with the
+    # last run's report.
+    assert "trained in" in result.output and "(notional)" in result.output
+    assert "; the run cost $" in result.output
+    report = Path(result.output.rsplit("run report: ", 1)[1].split()[0])
+    assert report.is_file() and report.name == "report.html"
+    assert "rolled back" in report.read_text()
     statuses = {
         v.version: v.status for v in open_project(tmp_path / "house-prices").registry.list()
     }

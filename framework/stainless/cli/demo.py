@@ -105,7 +105,8 @@ def demo(directory: Path | None, in_process: bool, keep_endpoint: bool) -> None:
     console.print(Rule("registry"))
     console.print(versions_table(project))
     if report.report is not None:
-        console.print(f"\nrun report: [cyan]{report.report.path}[/cyan]")
+        # One line, never wrapped: people copy it, scripts read it.
+        console.print(f"\nrun report: {report.report.path}", soft_wrap=True, highlight=False)
     console.print(
         f"\nexplore: cd {project_dir} && stainless versions"
         + ("" if keep_endpoint else " (endpoint stopped; --keep-endpoint keeps it)")
