@@ -19,6 +19,7 @@ def test_demo_promotes_a_healthy_candidate_and_rolls_back_a_faulty_one(tmp_path:
     # last run's report.
     assert "trained in" in result.output and "(notional)" in result.output
     assert "; the run cost $" in result.output
+    assert "house-prices: Cost on " in result.output  # the daily digest
     report = Path(result.output.rsplit("run report: ", 1)[1].split()[0])
     assert report.is_file() and report.name == "report.html"
     assert "rolled back" in report.read_text()

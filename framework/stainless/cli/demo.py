@@ -102,6 +102,15 @@ def demo(directory: Path | None, in_process: bool, keep_endpoint: bool) -> None:
                 from stainless.pipeline.cost import stop_endpoint
 
                 stop_endpoint(project)
+        # The daily cost digest (today's here, so the demo has something to show).
+        from datetime import UTC, datetime
+
+        from stainless.pipeline.cost import send_daily_digest
+
+        console.print(Rule("daily cost digest"))
+        send_daily_digest(project, datetime.now(UTC).date())
+        for message in slack.messages[seen:]:
+            console.print(f"  💬 {html.unescape(message.get('text', ''))[:160]}")
     console.print(Rule("registry"))
     console.print(versions_table(project))
     if report.report is not None:
