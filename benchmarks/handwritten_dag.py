@@ -17,9 +17,9 @@ PROJECT_DIR = "/path/to/model"
 
 
 def _project():  # noqa: ANN202
-    from stainless.pipeline.project import open_project
+    from stainless.workspace import open_workspace
 
-    return open_project(PROJECT_DIR)
+    return open_workspace(PROJECT_DIR)
 
 
 def _run_id(dag_run) -> str:  # noqa: ANN001
@@ -28,15 +28,15 @@ def _run_id(dag_run) -> str:  # noqa: ANN001
     return sanitize_run_id(dag_run.run_id)
 
 
-def run_stage(stage: str, dag_run) -> dict:  # noqa: ANN001
-    from stainless.pipeline.runner import run_stage as run
+def run_stage(stage: str, dag_run):  # noqa: ANN001, ANN201
+    from stainless.pipeline.stages import run_stage as run
 
     return run(_project(), stage, _run_id(dag_run))
 
 
 def decide(dag_run, params) -> str:  # noqa: ANN001
     decision = run_stage("decide", dag_run)
-    if decision["action"] != "promote" and not params["force_promote"]:
+    if decision.action != "promote" and not params["force_promote"]:
         return "not_promoted"
     return "finalize" if params["skip_canary"] else "deploy"
 
@@ -46,7 +46,7 @@ def not_promoted(dag_run) -> None:  # noqa: ANN001
 
 
 def rollout_tick(dag_run) -> bool:  # noqa: ANN001
-    from stainless.rollout.controller import tick
+    from stainless.pipeline.rollout_controller import tick
 
     return tick(_project(), _run_id(dag_run)).done
 

@@ -1,7 +1,7 @@
 """`stainless dags render|upload|instance`: Airflow DAGs for model repositories.
 
 Registered in ``stainless.cli.COMMANDS`` by module name (imported only when used): the CLI layer
-never imports this top layer, which keeps the import-linter contract of DESIGN.md.
+never imports this top layer (the import-linter layers of docs/architecture.md).
 """
 
 from __future__ import annotations

@@ -92,10 +92,9 @@ class FailureCallback:
         return self  # immutable in practice: the spec is never changed after build_dag
 
 
-def build_dag(spec: str | dict[str, Any]) -> DAG:
-    """The DAG described by ``spec`` (the JSON text of a rendered file, or its dict)."""
-    if isinstance(spec, str):
-        spec = json.loads(spec)
+def build_dag(source: str | dict[str, Any]) -> DAG:
+    """The DAG described by ``source`` (the JSON text of a rendered file, or its dict)."""
+    spec: dict[str, Any] = json.loads(source) if isinstance(source, str) else source
     if spec.get("format") not in SUPPORTED_FORMATS:
         raise ValueError(
             f"DAG spec format {spec.get('format')!r} is not supported by this stainless "

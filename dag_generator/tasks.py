@@ -24,15 +24,15 @@ ENV_OUTPUT = "STAINLESS_SAGEMAKER_OUTPUT"
 
 
 def open_project(spec: dict[str, Any]) -> Any:
-    """The model's Project, from the configuration embedded in the DAG (not from disk)."""
-    from stainless.pipeline.project import Project
+    """The model's Workspace, from the configuration embedded in the DAG (not from disk)."""
     from stainless.project.config import config_from_mapping
+    from stainless.workspace import Workspace
 
     if spec["project_dir"]:
         project_dir = Path(spec["project_dir"])
     else:  # aws: hooks run in the image; the worker only needs scratch space
         project_dir = Path(tempfile.gettempdir()) / "stainless" / spec["model"]
-    return Project(config_from_mapping(spec["config"], project_dir, env=spec["env"]))
+    return Workspace(config_from_mapping(spec["config"], project_dir, env=spec["env"]))
 
 
 def run_id_of(context: Any) -> str:
@@ -43,36 +43,41 @@ def run_id_of(context: Any) -> str:
 
 def execute_stage(spec: dict[str, Any], stage: str, context: Any) -> dict[str, Any]:
     """Run one pipeline stage for this Airflow run; returns its result (kept as XCom)."""
+    result = run_task_stage(spec, stage, context).to_record()
+    return plain({**result, "stage": stage, "run_id": run_id_of(context)})
+
+
+def run_task_stage(spec: dict[str, Any], stage: str, context: Any) -> Any:
+    """One stage of this Airflow run, locally or as a SageMaker job; its typed result."""
     project = open_project(spec)
     run_id = run_id_of(context)
     log.info("%s: stage %s of run %s (target %s)", spec["model"], stage, run_id, spec["target"])
     if spec["tasks"][stage]["runs_on"].startswith("sagemaker"):
         result = run_on_sagemaker(project, spec, stage, run_id)
     elif stage == "deploy":
-        from stainless.pipeline.deploy import run_deploy
+        from stainless.pipeline.stages import Deploy
 
         params = context["params"]
-        result = run_deploy(
-            project,
-            run_id,
+        deploy = Deploy(
             skip_canary=bool(params.get("skip_canary")),
             force_promote=bool(params.get("force_promote")),
         )
+        result = deploy.run(project, run_id)
     else:
         result = run_local_stage(project, stage, run_id)
-    return plain(result)
+    return result
 
 
-def run_local_stage(project: Any, stage: str, run_id: str) -> dict[str, Any]:
+def run_local_stage(project: Any, stage: str, run_id: str) -> Any:
     """A stage on the Airflow worker itself; a heavy stage's wall time is priced notionally."""
     import time
 
     from stainless.backends.compute import JobResult
-    from stainless.pipeline import markers
     from stainless.pipeline.cost import record_job_cost
-    from stainless.pipeline.runner import HEAVY, run_stage
+    from stainless.pipeline.runner import HEAVY
+    from stainless.pipeline.stages import STAGES, run_stage
 
-    done_before = markers.completed(project.store, run_id, stage) is not None
+    done_before = stage in STAGES and STAGES[stage].completed(project, run_id) is not None
     started = time.monotonic()
     result = run_stage(project, stage, run_id)
     if stage in HEAVY and not done_before:
@@ -82,15 +87,14 @@ def run_local_stage(project: Any, stage: str, run_id: str) -> dict[str, Any]:
 
 def choose_branch(spec: dict[str, Any], context: Any) -> str:
     """decide, then which task follows: not_promoted or deploy."""
-    decision = execute_stage(spec, "decide", context)
+    decision = run_task_stage(spec, "decide", context)
     params = context["params"]
-    promote = decision.get("action") == "promote"
+    promote = decision.approved
     if not promote and params.get("force_promote"):
         project = open_project(spec)
         project.notify(
             "decision",
-            f"Decision overridden by a manual Airflow run: "
-            f"{decision.get('reason', 'rejected')}; deploying anyway",
+            f"Decision overridden by a manual Airflow run: {decision.reason}; deploying anyway",
             run_id_of(context),
             severity="warning",
             fields={"param": "force_promote"},
@@ -101,13 +105,13 @@ def choose_branch(spec: dict[str, Any], context: Any) -> str:
 
 def not_promoted(spec: dict[str, Any], context: Any) -> dict[str, Any]:
     """The run ends here: say so, with the decision's reason."""
-    from stainless.pipeline import markers
     from stainless.pipeline.report import publish_report
+    from stainless.pipeline.stages import Decide
 
     project = open_project(spec)
     run_id = run_id_of(context)
-    decision = markers.completed(project.store, run_id, "decide") or {}
-    reason = decision.get("reason", "the decision record is missing")
+    decision = Decide.completed(project, run_id)
+    reason = decision.reason if decision else "the decision record is missing"
     message = f"Run {run_id} finished: not promoted ({reason})"
     log.info(message)
     page = publish_report(project, run_id)
@@ -123,7 +127,7 @@ def not_promoted(spec: dict[str, Any], context: Any) -> dict[str, Any]:
 
 def rollout_tick(spec: dict[str, Any], context: Any) -> bool:
     """One tick of the rollout state machine; True once it is promoted or rolled back."""
-    from stainless.rollout.controller import tick
+    from stainless.pipeline.rollout_controller import tick
 
     status = tick(open_project(spec), run_id_of(context))
     log.info("rollout %s: %s", status.state, status.summary)
@@ -133,10 +137,10 @@ def rollout_tick(spec: dict[str, Any], context: Any) -> bool:
 def finalize(spec: dict[str, Any], context: Any) -> dict[str, Any]:
     from stainless.pipeline.report import publish_report
 
-    result = execute_stage(spec, "finalize", context)
+    result = run_task_stage(spec, "finalize", context)
     project = open_project(spec)
     run_id = run_id_of(context)
-    outcome = result.get("state") or result.get("outcome") or "finalized"
+    outcome = result.outcome
     page = publish_report(project, run_id)  # on S3; Slack links it through a presigned URL
     project.notify(
         "run_finished",
@@ -145,7 +149,7 @@ def finalize(spec: dict[str, Any], context: Any) -> dict[str, Any]:
         fields={"outcome": outcome},
         links={"run report": page.url} if page else {},
     )
-    return result
+    return plain(result.to_record())
 
 
 def on_failure(spec: dict[str, Any], context: Any) -> None:
@@ -174,14 +178,14 @@ def plain(result: dict[str, Any]) -> dict[str, Any]:
     return json.loads(json.dumps(result, default=str))
 
 
-def run_on_sagemaker(project: Any, spec: dict[str, Any], stage: str, run_id: str) -> dict[str, Any]:
+def run_on_sagemaker(project: Any, spec: dict[str, Any], stage: str, run_id: str) -> Any:
     """aws target: the stage runs in the model's image as a SageMaker job; the job records
     its result in the artifact store like a local stage does."""
     from stainless.backends.compute import StageJob
     from stainless.backends.compute.sagemaker import SageMakerCompute
     from stainless.core.errors import StageError
-    from stainless.pipeline import markers
     from stainless.pipeline.cost import INSTANCE_TYPE_ENV, record_job_cost
+    from stainless.pipeline.stages import STAGES
 
     aws = spec.get("aws") or {}
     store = project.config.backend("store")
@@ -199,15 +203,16 @@ def run_on_sagemaker(project: Any, spec: dict[str, Any], stage: str, run_id: str
             fix=f"render with --image/--role-arn (or set {ENV_IMAGE}, {ENV_ROLE}, "
             f"{ENV_OUTPUT} on the Airflow workers), and use an s3:// store",
         )
-    if (done := markers.completed(project.store, run_id, stage)) is not None:
+    stage_type = STAGES[stage]
+    if (done := stage_type.completed(project, run_id)) is not None:
         log.info("%s already completed for run %s; skipping", stage, run_id)
         return done
     task = spec["tasks"][stage]
     instance = task["instance"]
     compute = SageMakerCompute(
-        settings["role"],
-        settings["image"],
-        settings["output"],
+        str(settings["role"]),  # all three checked above
+        str(settings["image"]),
+        str(settings["output"]),
         job_prefix=spec["model"],
         instance_types={stage: instance["instance_type"]},
     )
@@ -239,7 +244,7 @@ def run_on_sagemaker(project: Any, spec: dict[str, Any], stage: str, run_id: str
             f"stage {stage} failed on SageMaker: {result.reason}",
             fix="read the job's CloudWatch logs (/aws/sagemaker/...) for the error",
         )
-    done = markers.completed(project.store, run_id, stage)
+    done = stage_type.completed(project, run_id)
     if done is None:
         raise StageError(
             f"the SageMaker job of stage {stage} completed but recorded no result "

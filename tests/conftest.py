@@ -55,7 +55,7 @@ def _stop_local_endpoints(tmp_path: Path):
     """A test that ran `stainless run` leaves a local endpoint up (as production would): stop
     every endpoint under the test's temp dir so no server outlives its test."""
     yield
-    from stainless.backends.endpoints.local import LocalEndpoint
+    from stainless.backends.endpoints.local.endpoint import LocalEndpoint
 
     for state in tmp_path.glob("**/.stainless/endpoints/*/state.db"):
         project_dir = state.parents[3]

@@ -56,13 +56,13 @@ def test_single_stage_commands_share_a_run_id(runner, tmp_path: Path):
 
 
 def test_rollback_restores_an_archived_version(runner, tmp_path: Path):
-    from stainless.pipeline.project import open_project
+    from stainless.workspace import open_workspace
 
     runner.invoke(main, ["new", "--no-input", "-o", str(tmp_path)])
     project_dir = tmp_path / "house-prices"
     runner.invoke(main, ["run", "-C", str(project_dir), "--in-process", "--until", "train"])
     runner.invoke(main, ["run", "-C", str(project_dir), "--in-process", "--until", "train"])
-    registry = open_project(project_dir).registry
+    registry = open_workspace(project_dir).registry
     registry.promote(1, "test")
     registry.promote(2, "test")
     result = runner.invoke(main, ["rollback", "-C", str(project_dir), "--to", "1"])

@@ -22,8 +22,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from stainless.cli.container import extras_for
-from stainless.cli.wheelhouse import project_requirements, wheel_requirements
+from stainless.container.build import extras_for
+from stainless.container.wheelhouse import project_requirements, wheel_requirements
 from stainless.project.config import load_config
 from stainless.project.schemas import load_schemas
 
@@ -120,7 +120,7 @@ def test_missing_dockerfile_is_explained(bake):
 
 
 def docker_or_skip() -> None:
-    from stainless.cli.docker_engine import ensure_reachable
+    from stainless.container.docker_engine import ensure_reachable
     from stainless.core.errors import BackendError
 
     try:

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from stainless.cli import main
-from stainless.pipeline.project import open_project
+from stainless.workspace import open_workspace
 
 pytestmark = pytest.mark.integration
 
@@ -24,6 +24,6 @@ def test_demo_promotes_a_healthy_candidate_and_rolls_back_a_faulty_one(tmp_path:
     assert report.is_file() and report.name == "report.html"
     assert "rolled back" in report.read_text()
     statuses = {
-        v.version: v.status for v in open_project(tmp_path / "house-prices").registry.list()
+        v.version: v.status for v in open_workspace(tmp_path / "house-prices").registry.list()
     }
     assert statuses == {1: "archived", 2: "production", 3: "rolled_back"}

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from stainless.cli import main
-from stainless.pipeline.project import open_project
 from stainless.pipeline.runner import run_lifecycle
+from stainless.workspace import open_workspace
 
 pytestmark = pytest.mark.integration
 
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.integration
 @pytest.fixture
 def project_dir(bake) -> Iterator[Path]:  # type: ignore[no-untyped-def]
     project_dir = bake()
-    assert run_lifecycle(open_project(project_dir), "run-1", in_process=True).ok
+    assert run_lifecycle(open_workspace(project_dir), "run-1", in_process=True).ok
     try:
         yield project_dir
     finally:

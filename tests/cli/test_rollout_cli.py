@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from stainless.cli import main
-from stainless.pipeline.project import open_project
+from stainless.workspace import open_workspace
 
 pytestmark = pytest.mark.integration
 
@@ -33,7 +33,7 @@ def test_manual_rollout_then_rollback(tmp_path: Path):
     )
     assert promoted["state"] == "promoted" and promoted["decisions"][-1]["manual"] is True
 
-    endpoint = open_project(project).endpoint
+    endpoint = open_workspace(project).endpoint
     assert [(v.name, v.weight) for v in endpoint.status().variants] == [("v2", 1.0)]
     statuses = {
         v["version"]: v["status"] for v in json.loads(invoke("versions", "-C", project, "--json"))

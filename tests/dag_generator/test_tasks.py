@@ -9,9 +9,10 @@ from typing import Any
 
 import pytest
 from stainless.core.errors import StageError
-from stainless.pipeline import markers
 from stainless.pipeline.cost import run_cost
+from stainless.pipeline.stages import Decide, TrainResult
 from stainless.project.config import load_config
+from stainless.workspace import markers
 from support.moto_server import moto_server
 
 from dag_generator import tasks
@@ -46,7 +47,7 @@ def test_local_run_branches_on_the_decision(bake) -> None:
     project = tasks.open_project(spec)
     run_id = tasks.run_id_of(first)
     assert run_id == "manual__2026-01-01T00-00-00-00-00"
-    assert markers.completed(project.store, run_id, "decide")["action"] == "promote"
+    assert Decide.completed(project, run_id).action == "promote"
     # On the local target the heavy stages run on the worker: priced notionally.
     stages = run_cost(project.store, run_id).stages
     assert [c.stage for c in stages] == ["preprocess", "train", "evaluate", "decide"]
@@ -107,6 +108,7 @@ def test_aws_job_that_records_no_result_fails_the_task(
         assert billed.seconds == 0.0 and billed.usd == 0.0
         assert billed.prices.startswith("us-east-1 prices of")
         # Once the stage's marker exists (written by the job), a retry starts nothing.
-        markers.mark_completed(project.store, "run-2", "train", {"version": 7})
-        assert tasks.run_on_sagemaker(project, spec, "train", "run-2")["version"] == 7
+        record = TrainResult(7, "runs/run-2/model.tar.gz", 1.0).to_record()
+        markers.mark_completed(project.store, "run-2", "train", record)
+        assert tasks.run_on_sagemaker(project, spec, "train", "run-2").version == 7
         assert len(boto3.client("sagemaker").list_training_jobs()["TrainingJobSummaries"]) == 1

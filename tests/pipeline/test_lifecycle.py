@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 from stainless.backends.notify.console import ConsoleNotifier
 from stainless.core.errors import HookError
-from stainless.pipeline import markers
-from stainless.pipeline.layout import model_key
-from stainless.pipeline.project import Project
-from stainless.pipeline.runner import run_lifecycle, run_stage
+from stainless.pipeline.runner import run_lifecycle
+from stainless.pipeline.stages import Train, run_stage
 from stainless.project.config import load_config
+from stainless.workspace import Workspace
+from stainless.workspace.layout import model_key
 
 
 @pytest.fixture(scope="module")
@@ -30,9 +30,9 @@ def project_dir(template_project: Path, tmp_path: Path) -> Path:
     return target
 
 
-def open_with_log(path: Path) -> tuple[Project, ConsoleNotifier]:
+def open_with_log(path: Path) -> tuple[Workspace, ConsoleNotifier]:
     notifier = ConsoleNotifier()
-    return Project(load_config(path), notifier_override=notifier), notifier
+    return Workspace(load_config(path), notifier_override=notifier), notifier
 
 
 @pytest.mark.integration
@@ -40,24 +40,24 @@ def test_two_runs_promote_then_compare(project_dir):
     project, notifier = open_with_log(project_dir)
     first = run_lifecycle(project, "run-1", in_process=True)
     assert first.ok, first.error
-    assert first.stages["decide"]["action"] == "promote"
-    assert first.stages["evaluate"]["production"] is None
+    assert first.stages["decide"].action == "promote"
+    assert first.stages["evaluate"].production is None
     # The first version has nothing to be compared with: it takes all traffic at once.
-    assert first.stages["rollout"]["state"] == "promoted" and first.stages["rollout"]["ticks"] == 0
+    assert first.stages["rollout"].state == "promoted" and first.stages["rollout"].ticks == 0
     assert [v.name for v in project.endpoint.status().variants] == ["v1"]
     second = run_lifecycle(project, "run-2", in_process=True)
     assert second.ok, second.error
     evaluation = second.stages["evaluate"]
-    assert evaluation["production"]["version"] == 1
+    assert evaluation.production.version == 1
     # Same data and code: both versions score the same, so the second is not better.
-    assert evaluation["production"]["value"] == pytest.approx(evaluation["candidate"]["value"])
-    assert second.stages["decide"]["action"] == "reject"
+    assert evaluation.production.value == pytest.approx(evaluation.candidate.value)
+    assert second.stages["decide"].action == "reject"
     versions = {v.version: v for v in project.registry.list()}
     assert versions[1].status == "production" and versions[2].status == "rejected"
     lineage = versions[2].lineage
     assert {"config_hash", "data_fingerprint", "run_id", "hooks", "git"} <= set(lineage)
     assert lineage["data_fingerprint"] == versions[1].lineage["data_fingerprint"]
-    assert versions[2].metrics["rmse"] == pytest.approx(evaluation["candidate"]["value"])
+    assert versions[2].metrics["rmse"] == pytest.approx(evaluation.candidate.value)
     kinds = [event.kind for event in notifier.sent]
     assert kinds.count("decision") == 2 and "training_finished" in kinds
     assert "deploy" not in second.stages  # rejected: never deployed
@@ -71,13 +71,13 @@ def test_stages_are_idempotent_per_run_id(project_dir):
     tarball = project.store.get_bytes(model_key("same"))
     again = run_stage(project, "train", "same")
     assert project.store.get_bytes(model_key("same")) == tarball
-    assert again["version"] == 1 and len(project.registry.list()) == 1
+    assert again.version == 1 and len(project.registry.list()) == 1
 
 
 def test_approved_candidate_stays_candidate_until_its_rollout_ends(project_dir):
     project, _ = open_with_log(project_dir)
     report = run_lifecycle(project, "r", in_process=True, until="decide")
-    assert report.stages["decide"]["action"] == "promote"
+    assert report.stages["decide"].action == "promote"
     version = project.registry.get(1)
     assert version.status == "candidate" and version.decision["action"] == "promote"
     assert list(report.stages) == ["preprocess", "train", "evaluate", "decide"]
@@ -97,12 +97,12 @@ def test_until_stops_and_a_failed_run_resumes(project_dir):
     assert report.failed == "evaluate"
     assert "model.py" in report.error and "/prediction" in report.error
     assert any(e.kind == "stage_failed" and e.severity == "alert" for e in notifier.sent)
-    assert markers.completed(project.store, "resume-me", "train") is not None
+    assert Train.completed(project, "resume-me") is not None
     # The fix is in model.py, which is packaged at train time: retrain, then resume.
     model_py.write_text(good)
     run_stage(project, "train", "resume-me", force=True)
     resumed = run_lifecycle(project, "resume-me", in_process=True)
-    assert resumed.ok and resumed.stages["decide"]["action"] == "promote"
+    assert resumed.ok and resumed.stages["decide"].action == "promote"
 
 
 def test_preprocess_returning_the_wrong_type_names_the_hook(project_dir):
@@ -123,7 +123,7 @@ def test_classification_variant_learns(bake, tmp_path):
     project, _ = open_with_log(path)
     report = run_lifecycle(project, "c1", in_process=True)
     assert report.ok, report.error
-    assert report.stages["evaluate"]["candidate"]["value"] > 0.85  # really learns
+    assert report.stages["evaluate"].candidate.value > 0.85  # really learns
     decision = json.loads(project.store.get_bytes("runs/c1/stages/decide.json"))
     assert decision["action"] == "promote"
     assert project.registry.production().version == 1

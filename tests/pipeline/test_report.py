@@ -13,9 +13,9 @@ import pytest
 from click.testing import CliRunner
 from stainless.cli import main
 from stainless.core.errors import StainlessError
-from stainless.pipeline.project import open_project
 from stainless.pipeline.report import build_report, render_report, write_report
 from stainless.pipeline.runner import RolloutOptions, run_lifecycle
+from stainless.workspace import open_workspace
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -59,7 +59,7 @@ def rolled_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
         for run_id, alpha in (("run-1", 300), ("run-2", 30)):
             os.environ["STAINLESS_PARAMS"] = json.dumps({"alpha": alpha})
             report = run_lifecycle(
-                open_project(project_dir), run_id, in_process=True, rollout=RolloutOptions()
+                open_workspace(project_dir), run_id, in_process=True, rollout=RolloutOptions()
             )
             assert report.ok, report.error
     finally:
@@ -67,13 +67,13 @@ def rolled_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
             os.environ.pop("STAINLESS_PARAMS", None)
         else:
             os.environ["STAINLESS_PARAMS"] = previous
-        open_project(project_dir).endpoint.down()
+        open_workspace(project_dir).endpoint.down()
     return project_dir
 
 
 @pytest.mark.integration
 def test_the_report_holds_every_part_of_the_run(rolled_out: Path) -> None:
-    project = open_project(rolled_out)
+    project = open_workspace(rolled_out)
     data = build_report(project, "run-2")
     assert data.outcome == "promoted" and data.version == 2
     assert [s.name for s in data.stages] == [
@@ -106,7 +106,7 @@ def test_the_report_holds_every_part_of_the_run(rolled_out: Path) -> None:
 
 
 def test_text_from_the_run_is_escaped(rolled_out: Path) -> None:
-    data = build_report(open_project(rolled_out), "run-1")
+    data = build_report(open_workspace(rolled_out), "run-1")
     hostile = data.__class__(**{**data.__dict__, "outcome": "<script>alert(1)</script>"})
     page = render_report(hostile)
     assert "<script>" not in page and "&lt;script&gt;" in page
@@ -114,7 +114,7 @@ def test_text_from_the_run_is_escaped(rolled_out: Path) -> None:
 
 def test_an_unknown_run_names_the_fix(rolled_out: Path) -> None:
     with pytest.raises(StainlessError, match="nothing in the store") as caught:
-        build_report(open_project(rolled_out), "no-such-run")
+        build_report(open_workspace(rolled_out), "no-such-run")
     assert "stainless versions" in caught.value.render()
 
 
@@ -184,7 +184,7 @@ def test_the_template_ships_in_the_wheel(tmp_path: Path) -> None:
 
 
 def test_write_report_stores_and_links_it(rolled_out: Path) -> None:
-    project = open_project(rolled_out)
+    project = open_workspace(rolled_out)
     page = write_report(project, "run-1")
     assert page.key == "runs/run-1/report.html" and page.path.is_file()
     assert project.store.get_bytes(page.key).decode() == page.path.read_text()

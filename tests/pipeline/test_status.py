@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from stainless.cli import main
-from stainless.pipeline.layout import MONITORING_RESULT_KEY
-from stainless.pipeline.project import open_project
 from stainless.pipeline.runner import run_lifecycle
 from stainless.pipeline.status import statuses
+from stainless.workspace import open_workspace
+from stainless.workspace.layout import MONITORING_RESULT_KEY
 
 pytestmark = pytest.mark.integration
 
@@ -24,12 +24,12 @@ def three_projects(bake, monkeypatch: pytest.MonkeyPatch) -> list[Path]:
     fresh = bake(model_name="Fresh Model")
     approved = bake(model_name="Approved Model")
     canary = bake(model_name="Canary Model")
-    assert run_lifecycle(open_project(approved), "a-1", in_process=True, until="decide").ok
-    assert run_lifecycle(open_project(canary), "c-1", in_process=True).ok
+    assert run_lifecycle(open_workspace(approved), "a-1", in_process=True, until="decide").ok
+    assert run_lifecycle(open_workspace(canary), "c-1", in_process=True).ok
     monkeypatch.setenv("STAINLESS_PARAMS", json.dumps({"alpha": 0.5}))
-    assert run_lifecycle(open_project(canary), "c-2", in_process=True, until="deploy").ok
+    assert run_lifecycle(open_workspace(canary), "c-2", in_process=True, until="deploy").ok
     monkeypatch.delenv("STAINLESS_PARAMS")
-    open_project(canary).store.put_bytes(
+    open_workspace(canary).store.put_bytes(
         MONITORING_RESULT_KEY,
         json.dumps(
             {"checked_at": "2026-03-02T06:00:00+00:00", "status": "ok", "summary": "no drift"}

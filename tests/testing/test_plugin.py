@@ -45,7 +45,7 @@ def files_of(project: Path) -> set[str]:
 
 
 @pytest.mark.integration
-def test_generated_repository_passes_the_suite_quickly_and_leaves_no_trace(
+def test_generated_repository_passes_the_suite_and_leaves_no_trace(
     tmp_path: Path,
 ) -> None:
     project = bake(tmp_path)
@@ -65,7 +65,7 @@ def test_generated_repository_passes_the_suite_quickly_and_leaves_no_trace(
     ):
         assert f"PASSED stainless::{name}" in result.stdout, result.stdout
     assert "PASSED tests/test_example.py" in result.stdout
-    assert seconds < 60, f"the suite took {seconds:.1f}s"
+    # Its speed is measured by benchmarks/lifecycle.py (pytest_vs_plain), not timed here.
     assert files_of(project) == before  # no .stainless/, no .hypothesis/
 
 

@@ -3,22 +3,10 @@
 from __future__ import annotations
 
 import json
-import logging
-import os
-import shutil
-import subprocess
 import sys
 from pathlib import Path
 
 import click
-
-from stainless.core.errors import ConfigError
-
-log = logging.getLogger("stainless.container")
-
-# Inside the project, ignored by git; the template's .dockerignore lets only this through.
-BUILD_DIR = Path(".stainless") / "container"
-EXTRA_SCHEMES = {"aws": ("s3:", "sagemaker:"), "snowflake": ("snowflake:",), "slack": ("slack:",)}
 
 
 @click.group()
@@ -85,50 +73,24 @@ def build(
     Dependencies are installed from a wheelhouse prepared on this machine (cached in
     ~/.cache/stainless/wheels), so the build itself needs no network access.
     """
-    from stainless.cli import docker_engine, wheelhouse
-    from stainless.project.config import load_config
+    from stainless.container.build import BuildRequest, build_image, parse_extras
 
-    config = load_config(project_dir)
-    if not (project_dir / "Dockerfile").is_file():
-        raise ConfigError(
-            "no Dockerfile in the model repository",
-            file=str(project_dir / "Dockerfile"),
-            fix="copy the Dockerfile and .dockerignore from a freshly generated project "
-            "(`stainless new`)",
+    built = build_image(
+        BuildRequest(
+            project_dir,
+            tag,
+            base_image,
+            registry,
+            parse_extras(extras) if extras is not None else None,
+            framework_wheel,
+            python_version,
+            refresh_wheels,
         )
-    docker_engine.ensure_reachable()
-    chosen = parse_extras(extras) if extras is not None else extras_for(config)
-    staging = project_dir / BUILD_DIR
-    if staging.exists():
-        shutil.rmtree(staging)
-    wheel = wheelhouse.build_framework_wheel(staging / "framework", framework_wheel)
-    version = wheel.name.split("-")[1]
-    # Third-party wheels and the framework's wheel apart: the Dockerfile installs them in two
-    # layers, so a new framework (or an edit of it) leaves the big dependency layer cached.
-    dependencies = wheelhouse.wheel_requirements(wheel, chosen, python_version)
-    dependencies += wheelhouse.project_requirements(project_dir)
-    (staging / "wheels").mkdir(parents=True)
-    wheelhouse.download(dependencies, staging / "wheels", python_version, refresh_wheels)
-    (staging / "requirements.txt").write_text("\n".join(dependencies) + "\n")
-
-    image_tag = tag or f"{config.name}:{git_revision(project_dir) or 'latest'}"
-    build_args = {"GIT_COMMIT": git_revision(project_dir, short=False) or ""}
-    if base_image:
-        build_args["BASE_IMAGE"] = base_image
-    labels = {
-        "org.opencontainers.image.title": config.name,
-        "ai.stainless.version": version,
-        "ai.stainless.extras": ",".join(sorted(chosen)),
-    }
-    image_id = docker_engine.build(project_dir, [image_tag], build_args, labels)
-    result = {"image_id": image_id, "tag": image_tag, "pushed": None}
-    if registry:
-        reference = f"{registry.rstrip('/')}/{image_tag}"
-        docker_engine.tag(image_id, reference)
-        docker_engine.push(reference)
-        result["pushed"] = reference
-        click.echo(f"pushed {reference}", err=True)
-    click.echo(json.dumps(result) if as_json else image_id)
+    )
+    if built.pushed:
+        click.echo(f"pushed {built.pushed}", err=True)
+    result = {"image_id": built.image_id, "tag": built.tag, "pushed": built.pushed}
+    click.echo(json.dumps(result) if as_json else built.image_id)
 
 
 @container.command(context_settings={"ignore_unknown_options": True})
@@ -149,40 +111,7 @@ def entrypoint(command: tuple[str, ...], project_dir: Path) -> None:
     /opt/ml/model (or /opt/ml/output/failure); serve listens on 8080 or $SAGEMAKER_BIND_TO_PORT
     with $SAGEMAKER_MODEL_SERVER_WORKERS workers. $STAINLESS_OPT_ML moves /opt/ml.
     """
-    from stainless.cli.sagemaker_train import train_into_opt_ml
-    from stainless.serving.entrypoint import run
+    from stainless.container.serve_entry import run
+    from stainless.container.train_entry import train_into_opt_ml
 
     sys.exit(run(list(command), train_into_opt_ml, project_dir))
-
-
-def parse_extras(text: str) -> set[str]:
-    return {part.strip() for part in text.split(",") if part.strip()}
-
-
-def extras_for(config: object) -> set[str]:
-    """The extras the backends of every environment need (the image runs in all of them)."""
-    raw = getattr(config, "raw", {})
-    uris = [str(raw.get(key) or "") for key in ("data", "store", "registry", "notify")]
-    for environment in (raw.get("environments") or {}).values():
-        uris += [str(value) for value in (environment or {}).values()]
-    return {
-        extra
-        for extra, schemes in EXTRA_SCHEMES.items()
-        if any(uri.startswith(schemes) for uri in uris)
-    }
-
-
-def git_revision(project_dir: Path, short: bool = True) -> str | None:
-    command = ["git", "rev-parse", *(["--short=12"] if short else []), "HEAD"]
-    try:
-        completed = subprocess.run(
-            command,
-            cwd=project_dir,
-            capture_output=True,
-            text=True,
-            timeout=10,
-            env={**os.environ, "GIT_DIR": str(project_dir / ".git")},
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    return completed.stdout.strip() or None if completed.returncode == 0 else None

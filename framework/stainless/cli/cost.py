@@ -26,7 +26,7 @@ from stainless.core.durations import parse_duration
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def cost(project_dir: Path, env: str | None, since: float, digest: bool, as_json: bool) -> None:
     """Cost per run (per stage) and per endpoint variant per day."""
-    from stainless.pipeline.cost import cost_summary, send_daily_digest
+    from stainless.pipeline.cost_summary import cost_summary, send_daily_digest
 
     project = load(project_dir, env)
     summary = send_daily_digest(project) if digest else cost_summary(project, since)

@@ -84,7 +84,7 @@ def demo(directory: Path | None, in_process: bool, keep_endpoint: bool) -> None:
                     new_run_id(),
                     in_process=in_process,
                     on_stage=lambda stage, state: (
-                        state == "start" and console.print(f"[bold]▶ {stage}[/bold]")
+                        console.print(f"[bold]▶ {stage}[/bold]") if state == "start" else None
                     ),
                     rollout=RolloutOptions(on_tick=lambda s: console.print(f"  {s.summary}")),
                 )
@@ -99,13 +99,13 @@ def demo(directory: Path | None, in_process: bool, keep_endpoint: bool) -> None:
         finally:
             os.environ.pop("STAINLESS_PARAMS", None)
             if not keep_endpoint:
-                from stainless.pipeline.cost import stop_endpoint
+                from stainless.pipeline.endpoint_history import stop_endpoint
 
                 stop_endpoint(project)
         # The daily cost digest (today's here, so the demo has something to show).
         from datetime import UTC, datetime
 
-        from stainless.pipeline.cost import send_daily_digest
+        from stainless.pipeline.cost_summary import send_daily_digest
 
         console.print(Rule("daily cost digest"))
         send_daily_digest(project, datetime.now(UTC).date())

@@ -11,40 +11,18 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from stainless.backends.endpoints import Endpoint, VariantSpec, open_endpoint
+from stainless.backends.endpoints import Endpoint
 from stainless.cli.options import load, project_options
-from stainless.core.errors import StainlessError
-from stainless.pipeline.layout import model_key
-from stainless.pipeline.packaging import extract_model
-from stainless.pipeline.project import Project
+from stainless.workspace import Workspace
+from stainless.workspace.variants import registry_variant
 
 name_option = click.option(
     "--name", default=None, help="Endpoint name (default: the model's name from model.yaml)."
 )
 
 
-def open_project_endpoint(project: Project, name: str | None) -> Endpoint:
-    return open_endpoint(project.config.backend("endpoint"), project.dir, name or project.name)
-
-
-def variant_spec(
-    project: Project, version: int | None, weight: float, name: str | None = None
-) -> VariantSpec:
-    """A registry version (default: production) as a variant, its model.tar.gz extracted under
-    ``.stainless/work/models/<run_id>`` (the same copy evaluation uses)."""
-    chosen = project.registry.get(version) if version is not None else project.registry.production()
-    if chosen is None:
-        raise StainlessError(
-            f"model {project.name} has no production version to serve",
-            fix="train and promote one with `stainless run`, or pass --version",
-        )
-    tarball = project.work_dir / "models" / f"{chosen.run_id}.tar.gz"
-    if not tarball.is_file():
-        project.store.get_file(model_key(chosen.run_id), tarball)
-    model_dir = extract_model(tarball, project.work_dir / "models" / chosen.run_id)
-    return VariantSpec(
-        name or f"v{chosen.version}", chosen.version, model_dir, weight, chosen.artifact_uri
-    )
+def open_project_endpoint(project: Workspace, name: str | None) -> Endpoint:
+    return project.endpoint_named(name)
 
 
 @click.group()
@@ -61,7 +39,7 @@ def up(project_dir: Path, env: str | None, name: str | None, as_json: bool) -> N
     """Start the endpoint (or restart what died); it serves the production version at first."""
     project = load(project_dir, env)
     target = open_project_endpoint(project, name)
-    initial = None if target.status().variants else variant_spec(project, None, 1.0)
+    initial = None if target.status().variants else registry_variant(project, None, 1.0)
     target.up(initial)
     _show(target, as_json, window_s=None)
 
@@ -73,7 +51,7 @@ def down(project_dir: Path, env: str | None, name: str | None) -> None:
     """Stop the router and every variant (the traffic counters are kept)."""
     project = load(project_dir, env)
     if name is None or name == project.name:
-        from stainless.pipeline.cost import stop_endpoint
+        from stainless.pipeline.endpoint_history import stop_endpoint
 
         stop_endpoint(project)  # and record it: a stopped endpoint costs nothing
     else:
@@ -117,7 +95,7 @@ def add_variant(
 ) -> None:
     """Serve another registry version as a new variant (waits until it is healthy)."""
     project = load(project_dir, env)
-    spec = variant_spec(project, version, weight, variant_name)
+    spec = registry_variant(project, version, weight, variant_name)
     open_project_endpoint(project, name).add_variant(spec)
     click.echo(f"variant {spec.name} (version {spec.version}) added at weight {weight:g}")
 
@@ -161,7 +139,7 @@ def remove_variant(project_dir: Path, env: str | None, name: str | None, variant
 @click.option("--port", type=int, required=True)
 def router(state_db: Path, host: str, port: int) -> None:
     """The router process the local endpoint starts (not for direct use)."""
-    from stainless.serving.router import run_router
+    from stainless.backends.endpoints.local.router import run_router
 
     run_router(state_db, host, port)
 

@@ -11,7 +11,7 @@ from typing import Any
 import click
 import yaml
 
-from stainless.pipeline.project import Project, open_project
+from stainless.workspace import Workspace, open_workspace
 
 
 def project_options(function: Callable[..., Any]) -> Callable[..., Any]:
@@ -69,5 +69,5 @@ def _restore(name: str, value: str | None) -> None:
         os.environ[name] = value
 
 
-def load(project_dir: Path, env: str | None) -> Project:
-    return open_project(project_dir, env=env)
+def load(project_dir: Path, env: str | None) -> Workspace:
+    return open_workspace(project_dir, env=env)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -12,20 +13,20 @@ from rich.table import Table
 
 from stainless.cli.options import load, project_options
 from stainless.core.errors import StainlessError
-from stainless.pipeline.project import Project
+from stainless.workspace import Workspace
 
 
-def _run_id(project: Project, run_id: str | None) -> str:
+def _run_id(project: Workspace, run_id: str | None) -> str:
     """The given run, or the newest run that has a rollout."""
-    if run_id:
-        return run_id
-    states = sorted(key for key in project.store.list("runs") if key.endswith("rollout/state.json"))
-    if not states:
+    from stainless.pipeline.rollout_state import latest_rollout
+
+    found = run_id or latest_rollout(project.store)
+    if found is None:
         raise StainlessError(
             "no rollout found",
             fix="deploy one with `stainless rollout start --run-id RUN` or `stainless run`",
         )
-    return states[-1].split("/")[1]
+    return found
 
 
 def _print(state: Any, as_json: bool) -> None:
@@ -52,8 +53,8 @@ def _print(state: Any, as_json: bool) -> None:
         console.print(table)
 
 
-def _command(name: str, help_text: str):  # type: ignore[no-untyped-def]
-    def wrap(function):  # type: ignore[no-untyped-def]
+def _command(name: str, help_text: str) -> Callable[[Callable[..., Any]], click.Command]:
+    def wrap(function: Callable[..., Any]) -> click.Command:
         function = click.option("--json", "as_json", is_flag=True, help="Machine-readable.")(
             function
         )
@@ -76,7 +77,7 @@ def rollout() -> None:
 def start(
     project_dir: Path, env: str | None, run_id: str | None, as_json: bool, skip_canary: bool
 ) -> None:
-    from stainless.rollout.controller import start as start_rollout
+    from stainless.pipeline.rollout_controller import start as start_rollout
 
     if not run_id:
         raise StainlessError("--run-id is required for start")
@@ -86,7 +87,7 @@ def start(
 
 @_command("tick", "Look at the traffic once and advance, roll back or wait.")
 def tick(project_dir: Path, env: str | None, run_id: str | None, as_json: bool) -> None:
-    from stainless.rollout.controller import tick as tick_rollout
+    from stainless.pipeline.rollout_controller import tick as tick_rollout
 
     project = load(project_dir, env)
     _print(tick_rollout(project, _run_id(project, run_id)), as_json)
@@ -108,7 +109,7 @@ def run(
     traffic: bool,
     rate: float,
 ) -> None:
-    from stainless.rollout.driver import drive_rollout
+    from stainless.pipeline.rollout_driver import drive_rollout
 
     project = load(project_dir, env)
     console = Console(stderr=True)
@@ -124,7 +125,7 @@ def run(
 
 @_command("status", "Show the rollout's state and its last decisions.")
 def status(project_dir: Path, env: str | None, run_id: str | None, as_json: bool) -> None:
-    from stainless.rollout.state import load_state
+    from stainless.pipeline.rollout_state import load_state
 
     project = load(project_dir, env)
     run = _run_id(project, run_id)
@@ -136,7 +137,7 @@ def status(project_dir: Path, env: str | None, run_id: str | None, as_json: bool
 
 @_command("pause", "Hold the weights (a regression still rolls back).")
 def pause(project_dir: Path, env: str | None, run_id: str | None, as_json: bool) -> None:
-    from stainless.rollout.controller import pause as pause_rollout
+    from stainless.pipeline.rollout_controller import pause as pause_rollout
 
     project = load(project_dir, env)
     _print(pause_rollout(project, _run_id(project, run_id)), as_json)
@@ -144,7 +145,7 @@ def pause(project_dir: Path, env: str | None, run_id: str | None, as_json: bool)
 
 @_command("resume", "Let a paused rollout move on again.")
 def resume(project_dir: Path, env: str | None, run_id: str | None, as_json: bool) -> None:
-    from stainless.rollout.controller import resume as resume_rollout
+    from stainless.pipeline.rollout_controller import resume as resume_rollout
 
     project = load(project_dir, env)
     _print(resume_rollout(project, _run_id(project, run_id)), as_json)
@@ -155,13 +156,13 @@ def resume(project_dir: Path, env: str | None, run_id: str | None, as_json: bool
 def abort(
     project_dir: Path, env: str | None, run_id: str | None, as_json: bool, reason: str
 ) -> None:
-    from stainless.pipeline.finalize import run_finalize
-    from stainless.rollout.controller import abort as abort_rollout
+    from stainless.pipeline.rollout_controller import abort as abort_rollout
+    from stainless.pipeline.stages import Finalize
 
     project = load(project_dir, env)
     run = _run_id(project, run_id)
     state = abort_rollout(project, run, reason)
-    run_finalize(project, run)
+    Finalize().run(project, run)
     _print(state, as_json)
 
 
@@ -170,11 +171,11 @@ def abort(
 def promote(
     project_dir: Path, env: str | None, run_id: str | None, as_json: bool, reason: str
 ) -> None:
-    from stainless.pipeline.finalize import run_finalize
-    from stainless.rollout.controller import force_promote
+    from stainless.pipeline.rollout_controller import force_promote
+    from stainless.pipeline.stages import Finalize
 
     project = load(project_dir, env)
     run = _run_id(project, run_id)
     state = force_promote(project, run, reason)
-    run_finalize(project, run)
+    Finalize().run(project, run)
     _print(state, as_json)

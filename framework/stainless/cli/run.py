@@ -97,7 +97,7 @@ def run(
                     "ok": report.ok,
                     "failed": report.failed,
                     "error": report.error,
-                    "stages": report.stages,
+                    "stages": {name: r.to_record() for name, r in report.stages.items()},
                     "elapsed_s": round(elapsed, 2),
                 },
                 indent=2,
@@ -117,29 +117,5 @@ def show_report(console: Console, metric: str, report: RunReport, elapsed: float
     table.add_column("stage")
     table.add_column("result")
     for stage, result in report.stages.items():
-        table.add_row(stage, _describe(stage, result, metric))
+        table.add_row(stage, result.summary(metric))
     console.print(table)
-
-
-def _describe(stage: str, result: dict[str, Any], metric: str) -> str:
-    if stage == "preprocess":
-        return ", ".join(f"{k}: {v['rows']} rows" for k, v in result["splits"].items())
-    if stage == "train":
-        return f"version {result['version']} in {result['duration_s']:.2f}s"
-    if stage == "evaluate":
-        text = f"candidate {metric} = {result['candidate']['value']:.4g}"
-        prod = result.get("production")
-        if prod and prod.get("value") is not None:
-            text += f", production v{prod['version']} = {prod['value']:.4g}"
-        return text
-    if stage == "decide":
-        return f"{result['action'].upper()}: {result['reason']}"
-    if stage == "deploy":
-        if not result.get("deployed"):
-            return "not deployed"
-        return f"{result['candidate']} beside {result['production'] or 'nothing'}"
-    if stage == "rollout":
-        return f"{result['state'].upper()} after {result['ticks']} ticks: {result['reason']}"
-    if stage == "finalize":
-        return f"{result['outcome']}: {result.get('reason', '')}"
-    return ""

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-from dataclasses import asdict
 from pathlib import Path
 
 import click
@@ -63,39 +61,12 @@ def serve(
     log_level: str,
 ) -> None:
     """Serve one model: GET /ping, POST /invocations, GET /metrics (see docs/serving.md)."""
-    # Before the model loads: tells model code it answers live traffic (the template's
-    # fault-injection demo keys off it).
-    os.environ["STAINLESS_SERVING"] = "1"
-    from stainless.project.config import CONFIG_FILE, load_config
-    from stainless.serving.loading import load_artifacts, load_registered
-    from stainless.serving.server import ServeSpec, run_server
-    from stainless.serving.settings import ServingSettings
+    from stainless.serving.server import ServeRequest
+    from stainless.serving.server import serve as serve_model
 
     if artifacts is not None and version is not None:
         raise click.UsageError("pass either --artifacts or --version, not both")
-    config = None
-    if artifacts is None or (project_dir / CONFIG_FILE).is_file():
-        config = load_config(project_dir, env=env)
-    if artifacts is not None:
-        served = load_artifacts(
-            artifacts, version=model_version, name=config.name if config else None
-        )
-    else:
-        assert config is not None
-        served = load_registered(config, version)
-    settings = ServingSettings.from_config(config) if config else ServingSettings()
-    settings = settings.with_overrides(workers=workers)
-    spec = ServeSpec(
-        model_dir=str(served.model_dir),
-        name=served.name,
-        version=served.version,
-        settings=asdict(settings),
-        capture_store=config.backend("store") if config else None,
-        project_dir=str(config.project_dir if config else Path.cwd()),
+    request = ServeRequest(
+        project_dir, env, artifacts, version, model_version, host, port, workers, log_level
     )
-    click.echo(
-        f"serving {served.name} version {served.version or '?'} from {served.model_dir} "
-        f"on http://{host}:{port} ({settings.workers} worker(s))",
-        err=True,
-    )
-    run_server(spec, host, port, served=served, log_level=log_level)
+    serve_model(request, announce=lambda line: click.echo(line, err=True))

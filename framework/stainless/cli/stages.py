@@ -22,13 +22,13 @@ def _stage_command(stage: str) -> click.Command:
     def command(
         project_dir: Path, env: str | None, run_id: str | None, force: bool, as_json: bool
     ) -> None:
-        from stainless.pipeline.runner import run_stage
+        from stainless.pipeline.stages import run_stage
 
         project = load(project_dir, env)
         run = check_run_id(run_id) if run_id else new_run_id()
         result = run_stage(project, stage, run, force=force)
         if as_json:
-            click.echo(json.dumps(result, indent=2, sort_keys=True, default=str))
+            click.echo(json.dumps(result.to_record(), indent=2, sort_keys=True, default=str))
         else:
             click.echo(f"{stage} done for run {run}")
 

@@ -10,29 +10,9 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from stainless.cli.endpoint import name_option, open_project_endpoint
+from stainless.cli.endpoint import name_option
 from stainless.cli.options import load, project_options
-from stainless.core.errors import StageError, StainlessError
 from stainless.core.ids import check_run_id
-from stainless.pipeline.evaluate import rows_as_requests
-from stainless.pipeline.layout import dataset_key
-from stainless.pipeline.preprocess import load_split
-from stainless.pipeline.project import Project
-
-
-def latest_run_with(project: Project, split: str) -> str:
-    """The newest run (run ids sort by time) whose ``split`` dataset is in the store."""
-    runs = sorted(
-        key.split("/")[1]
-        for key in project.store.list("runs")
-        if key.endswith(f"/datasets/{split}.parquet")
-    )
-    if not runs:
-        raise StageError(
-            f"no run of {project.name} has a {split} split in the store",
-            fix="run `stainless run` (or `stainless preprocess`) first",
-        )
-    return runs[-1]
 
 
 @click.command()
@@ -98,43 +78,25 @@ def traffic(
     as_json: bool,
 ) -> None:
     """Send requests built from a run's validation rows to the endpoint; summarise per variant."""
-    from stainless.serving.traffic import drive
+    from stainless.pipeline.replay import replay_run
 
     logging.getLogger("httpx").setLevel(logging.WARNING)  # not one log line per request
-    project = load(project_dir, env)
-    run_id = check_run_id(run_id) if run_id else latest_run_with(project, split)
-    if not project.store.exists(dataset_key(run_id, split)):
-        raise StageError(
-            f"run {run_id} has no {split} split in the store",
-            fix="pick another run with --run-id (see the store's runs/ folder)",
-        )
-    requests = rows_as_requests(load_split(project, run_id, split), project.config.target)
-    target = open_project_endpoint(project, name)
-    endpoint_name = name or project.name
-    if not target.status().running:
-        raise StainlessError(
-            f"endpoint {endpoint_name} is not running",
-            fix=f"start it with `stainless endpoint up -C {project_dir}`",
-        )
-    summary = drive(
-        target.url,
-        requests,
-        rate,
-        duration,
+    replay = replay_run(
+        load(project_dir, env),
+        endpoint_name=name,
+        split=split,
+        run_id=check_run_id(run_id) if run_id else None,
+        rate=rate,
+        duration=duration,
         max_requests=max_requests,
         invalid_fraction=invalid_fraction,
-        endpoint_name=endpoint_name,
         target_variant=target_variant,
         seed=seed,
     )
     if as_json:
-        click.echo(
-            json.dumps(
-                {"endpoint": endpoint_name, "run_id": run_id, "split": split, **summary.to_dict()},
-                indent=2,
-            )
-        )
+        click.echo(json.dumps(replay.to_dict(), indent=2))
         return
+    summary, endpoint_name, run_id = replay.summary, replay.endpoint, replay.run_id
     table = Table(
         title=f"{summary.sent} requests to {endpoint_name} in {summary.duration_s:.1f}s"
         f" ({summary.invalid_sent} deliberately invalid; rows of run {run_id})"

@@ -12,7 +12,7 @@ from rich.table import Table
 from stainless.cli.options import load, project_options
 from stainless.core.errors import StainlessError
 from stainless.pipeline.cost import format_usd, run_cost
-from stainless.pipeline.project import Project
+from stainless.workspace import Workspace
 
 
 @click.command()
@@ -30,7 +30,7 @@ def versions(project_dir: Path, env: str | None, as_json: bool) -> None:
     Console().print(versions_table(project))
 
 
-def versions_table(project: Project) -> Table:
+def versions_table(project: Workspace) -> Table:
     metric = project.config.metric
     table = Table(title=f"{project.name} versions")
     table.add_column("version", justify="right")
@@ -71,7 +71,7 @@ def rollback(project_dir: Path, env: str | None, to_version: int, reason: str) -
             f"version {to_version} was rejected by evaluation and never served",
             fix="pick a version that was production before (see `stainless versions`)",
         )
-    from stainless.rollout.controller import serve_only
+    from stainless.pipeline.rollout_controller import serve_only
 
     # The endpoint first: if it cannot serve the old version, the registry stays as it was.
     serve_only(project, to_version)

@@ -38,7 +38,7 @@ def git_commit(project_dir: Path) -> dict[str, Any] | None:
 
 def frame_fingerprint(frame: pd.DataFrame) -> str:
     """Content hash of a DataFrame (values, index and column names), stable across runs."""
-    hashed = pd.util.hash_pandas_object(frame, index=True).values.tobytes()
+    hashed = pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes()
     columns = ",".join(f"{c}:{t}" for c, t in frame.dtypes.astype(str).items())
     return combine({"rows": _sha(hashed), "columns": _sha(columns.encode())})
 

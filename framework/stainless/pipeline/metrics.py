@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 from sklearn import metrics as skm
 
-SCORE_METRICS = frozenset({"roc_auc", "log_loss"})
+from stainless.project.config import SCORE_METRICS  # one definition, with the metric names
 
 
 def compute_metric(

@@ -20,11 +20,10 @@ from typing import Any
 
 from stainless.core.atomic import write_text
 from stainless.core.errors import StainlessError
-from stainless.pipeline import markers
 from stainless.pipeline.cost import format_usd, run_cost
-from stainless.pipeline.layout import evaluation_key, report_key, run_prefix
-from stainless.pipeline.project import Project
 from stainless.pipeline.status import run_outcome
+from stainless.workspace import Workspace, markers
+from stainless.workspace.layout import evaluation_key, report_key, run_prefix
 
 log = logging.getLogger("stainless.report")
 
@@ -140,7 +139,7 @@ class ReportFile:
     url: str  # to share: presigned https on S3, file:// locally
 
 
-def build_report(project: Project, run_id: str) -> RunReportData:
+def build_report(project: Workspace, run_id: str) -> RunReportData:
     store = project.store
     if not store.list(f"{run_prefix(run_id)}/"):
         raise StainlessError(
@@ -220,7 +219,7 @@ def render_report(data: RunReportData) -> str:
     return env.get_template("report.html.j2").render(report=data)
 
 
-def write_report(project: Project, run_id: str) -> ReportFile:
+def write_report(project: Workspace, run_id: str) -> ReportFile:
     """Build, render and store the run's report; a local copy under .stainless/work to open."""
     page = render_report(build_report(project, run_id))
     key = report_key(run_id)
@@ -230,7 +229,7 @@ def write_report(project: Project, run_id: str) -> ReportFile:
     return ReportFile(key, path, share_url(project, key, path))
 
 
-def publish_report(project: Project, run_id: str) -> ReportFile | None:
+def publish_report(project: Workspace, run_id: str) -> ReportFile | None:
     """write_report for the end of a run: never fails it (a report is about the run, not part
     of it); the failure is logged."""
     try:
@@ -240,14 +239,14 @@ def publish_report(project: Project, run_id: str) -> ReportFile | None:
         return None
 
 
-def share_url(project: Project, key: str, local: Path) -> str:
+def share_url(project: Workspace, key: str, local: Path) -> str:
     del local  # the store's own link: presigned on S3, the stored file locally
     return project.store.share_url(key, SHARE_EXPIRES_S)
 
 
 # -- reading ---------------------------------------------------------------------------------------
 def _comparison(
-    project: Project, run_id: str, decision: dict[str, Any] | None
+    project: Workspace, run_id: str, decision: dict[str, Any] | None
 ) -> Comparison | None:
     config = project.config
     store = project.store
@@ -271,8 +270,8 @@ def _comparison(
     )
 
 
-def _rollout(project: Project, run_id: str) -> Rollout | None:
-    from stainless.rollout.state import load_state
+def _rollout(project: Workspace, run_id: str) -> Rollout | None:
+    from stainless.pipeline.rollout_state import load_state
 
     state = load_state(project.store, run_id)
     if state is None:

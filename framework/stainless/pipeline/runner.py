@@ -16,28 +16,22 @@ from typing import Any
 
 from stainless.backends.compute import JobResult, StageJob, open_compute
 from stainless.core.errors import StageError, StainlessError
-from stainless.pipeline import markers
 from stainless.pipeline.cost import record_job_cost
-from stainless.pipeline.decide import run_decide
-from stainless.pipeline.deploy import run_deploy
-from stainless.pipeline.evaluate import run_evaluate
-from stainless.pipeline.finalize import run_finalize
-from stainless.pipeline.preprocess import run_preprocess
-from stainless.pipeline.project import Project
 from stainless.pipeline.report import ReportFile, publish_report
-from stainless.pipeline.train import run_train
+from stainless.pipeline.stages import (
+    STAGES,
+    Decide,
+    DecideResult,
+    Deploy,
+    FinalizeResult,
+    StageResult,
+    run_stage,
+)
+from stainless.pipeline.stages.base import announce_failure
+from stainless.workspace import Workspace
 
 log = logging.getLogger("stainless.pipeline")
 
-StageFunction = Callable[[Project, str, bool], dict[str, Any]]
-STAGES: dict[str, StageFunction] = {
-    "preprocess": run_preprocess,
-    "train": run_train,
-    "evaluate": run_evaluate,
-    "decide": run_decide,
-    "deploy": run_deploy,
-    "finalize": run_finalize,
-}
 # The lifecycle: the stages, with the rollout loop between deploy and finalize.
 LIFECYCLE = ("preprocess", "train", "evaluate", "decide", "deploy", "rollout", "finalize")
 # Stages that need the model's resources run as limited subprocesses; the others only talk to
@@ -52,10 +46,24 @@ STAGE_RESOURCES = {
 }
 
 
+@dataclass(frozen=True)
+class RolloutSummary(StageResult):
+    """How the rollout loop ended (not a stage: it has no marker; its state is the record)."""
+
+    state: str
+    reason: str
+    weight: float
+    ticks: int
+    decisions: int
+
+    def summary(self, metric: str) -> str:
+        return f"{self.state.upper()} after {self.ticks} ticks: {self.reason}"
+
+
 @dataclass
 class RunReport:
     run_id: str
-    stages: dict[str, dict[str, Any]] = field(default_factory=dict)
+    stages: dict[str, StageResult] = field(default_factory=dict)
     durations: dict[str, float] = field(default_factory=dict)
     failed: str | None = None
     error: str | None = None
@@ -65,31 +73,14 @@ class RunReport:
     def ok(self) -> bool:
         return self.failed is None
 
-
-def run_stage(project: Project, stage: str, run_id: str, force: bool = False) -> dict[str, Any]:
-    """Run one stage in this process (what the CLI stage commands and the DAG call)."""
-    if stage not in STAGES:
-        raise StageError(f"unknown stage {stage!r}", expected=", ".join(STAGES))
-    try:
-        return STAGES[stage](project, run_id, force)
-    except StainlessError as exc:
-        project.notify(
-            "stage_failed",
-            f"{stage} failed: {exc}",
-            run_id,
-            fields={"stage": stage},
-            severity="alert",
-        )
-        raise
-    except Exception as exc:
-        project.notify(
-            "stage_failed",
-            f"{stage} failed: {type(exc).__name__}: {exc}",
-            run_id,
-            fields={"stage": stage},
-            severity="alert",
-        )
-        raise
+    @property
+    def outcome(self) -> str | None:
+        """What the run came to: the rollout's outcome, else the decision."""
+        if isinstance(finalized := self.stages.get("finalize"), FinalizeResult):
+            return finalized.outcome
+        if isinstance(decided := self.stages.get("decide"), DecideResult):
+            return decided.action
+        return None
 
 
 def stage_names(until: str | None) -> list[str]:
@@ -113,7 +104,7 @@ class RolloutOptions:
 
 
 def run_lifecycle(
-    project: Project,
+    project: Workspace,
     run_id: str,
     until: str | None = None,
     in_process: bool = False,
@@ -126,7 +117,7 @@ def run_lifecycle(
     # Build the notifier first: a misconfigured one (e.g. no SLACK_BOT_TOKEN) fails the run
     # before any work, instead of silently losing every message of it.
     project.notifier  # noqa: B018
-    if not any(markers.completed(project.store, run_id, s) for s in stages if s in STAGES):
+    if not any(STAGES[s].completed(project, run_id) for s in stages if s in STAGES):
         project.notify(
             "run_started", f"Run {run_id} started", run_id, fields={"stages": " → ".join(stages)}
         )
@@ -140,11 +131,11 @@ def run_lifecycle(
             if stage == "rollout":
                 report.stages[stage] = _drive(project, run_id, rollout)
             elif stage == "deploy":
-                report.stages[stage] = run_deploy(project, run_id, skip_canary=rollout.skip_canary)
+                report.stages[stage] = Deploy(skip_canary=rollout.skip_canary).run(project, run_id)
             elif stage not in HEAVY:
                 report.stages[stage] = run_stage(project, stage, run_id)
             elif in_process:
-                done_before = markers.completed(project.store, run_id, stage) is not None
+                done_before = STAGES[stage].completed(project, run_id) is not None
                 report.stages[stage] = run_stage(project, stage, run_id)
                 if not done_before:
                     elapsed = time.monotonic() - started
@@ -153,63 +144,51 @@ def run_lifecycle(
                 report.stages[stage] = _run_subprocess(project, stage, run_id)
         except StainlessError as exc:
             report.failed, report.error = stage, exc.render()
-            if stage in ("deploy", "rollout"):  # the other stages notify in run_stage
-                project.notify(
-                    "stage_failed",
-                    f"{stage} failed: {exc.render()}",
-                    run_id,
-                    fields={"stage": stage},
-                    severity="alert",
-                )
             if on_stage:
                 on_stage(stage, "failed")
             return report
         report.durations[stage] = time.monotonic() - started
         if on_stage:
             on_stage(stage, "done")
-    outcome = _outcome(report)
-    if outcome:
+    if report.outcome:
         page = publish_report(project, run_id)
         report.report = page
         project.notify(
             "run_finished",
-            f"Run {run_id} finished: {outcome}",
+            f"Run {run_id} finished: {report.outcome}",
             run_id,
             links={"run report": page.url} if page else {},
         )
     return report
 
 
-def _approved(project: Project, run_id: str) -> bool:
-    decision = markers.completed(project.store, run_id, "decide") or {}
-    return decision.get("action") == "promote"
+def _approved(project: Workspace, run_id: str) -> bool:
+    decision = Decide.completed(project, run_id)
+    return decision is not None and decision.approved
 
 
-def _drive(project: Project, run_id: str, options: RolloutOptions) -> dict[str, Any]:
-    from stainless.rollout.driver import drive_rollout
+def _drive(project: Workspace, run_id: str, options: RolloutOptions) -> RolloutSummary:
+    from stainless.pipeline.rollout_driver import drive_rollout
 
-    state = drive_rollout(
-        project, run_id, traffic=options.traffic, rate=options.rate, on_tick=options.on_tick
+    try:
+        state = drive_rollout(
+            project, run_id, traffic=options.traffic, rate=options.rate, on_tick=options.on_tick
+        )
+    except StainlessError as exc:
+        announce_failure(project, "rollout", run_id, exc)
+        raise
+    return RolloutSummary(
+        state=state.state,
+        reason=state.reason,
+        weight=state.weight,
+        ticks=len(state.ticks),
+        decisions=len(state.decisions),
     )
-    return {
-        "state": state.state,
-        "reason": state.reason,
-        "weight": state.weight,
-        "ticks": len(state.ticks),
-        "decisions": len(state.decisions),
-    }
 
 
-def _outcome(report: RunReport) -> str | None:
-    if "finalize" in report.stages:
-        return report.stages["finalize"]["outcome"]
-    if "decide" in report.stages:
-        return report.stages["decide"]["action"]
-    return None
-
-
-def _run_subprocess(project: Project, stage: str, run_id: str) -> dict[str, Any]:
-    if (done := markers.completed(project.store, run_id, stage)) is not None:
+def _run_subprocess(project: Workspace, stage: str, run_id: str) -> StageResult:
+    stage_type = STAGES[stage]
+    if (done := stage_type.completed(project, run_id)) is not None:
         return done
     config = project.config
     resources = config.resources_for(STAGE_RESOURCES[stage])
@@ -240,7 +219,7 @@ def _run_subprocess(project: Project, stage: str, run_id: str) -> dict[str, Any]
         raise StageError(
             f"stage {stage} failed (exit code {result.returncode}); its error is printed above"
         )
-    done = markers.completed(project.store, run_id, stage)
+    done = stage_type.completed(project, run_id)
     if done is None:
         raise StageError(f"stage {stage} exited cleanly but recorded no result")
     return done

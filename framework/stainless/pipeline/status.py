@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from stainless.core.errors import StainlessError
-from stainless.pipeline import markers
-from stainless.pipeline.cost import format_usd, month_cost
-from stainless.pipeline.layout import MONITORING_RESULT_KEY
-from stainless.pipeline.project import Project, open_project
+from stainless.pipeline.cost import format_usd
+from stainless.pipeline.cost_summary import month_cost
+from stainless.workspace import Workspace, markers, open_workspace
+from stainless.workspace.layout import MONITORING_RESULT_KEY, RUNS, run_id_of, stage_marker_key
 
 log = logging.getLogger("stainless.status")
 
@@ -78,7 +78,7 @@ class ModelStatus:
         return asdict(self)
 
 
-def model_status(project: Project) -> ModelStatus:
+def model_status(project: Workspace) -> ModelStatus:
     registry = project.registry
     production = registry.production()
     runs = _runs(project)
@@ -107,7 +107,7 @@ def statuses(project_dirs: list[Path], env: str | None = None) -> list[ModelStat
     found = []
     for directory in project_dirs:
         try:
-            found.append(model_status(open_project(directory, env=env)))
+            found.append(model_status(open_workspace(directory, env=env)))
         except StainlessError as exc:
             found.append(ModelStatus(directory.name, str(directory), error=exc.render()))
         except Exception as exc:  # one broken project must not hide the others
@@ -118,9 +118,9 @@ def statuses(project_dirs: list[Path], env: str | None = None) -> list[ModelStat
     return found
 
 
-def run_outcome(project: Project, run_id: str) -> str:
+def run_outcome(project: Workspace, run_id: str) -> str:
     """What became of a run, in words (shared with the run report)."""
-    from stainless.rollout.state import load_state
+    from stainless.pipeline.rollout_state import load_state
 
     records = {s: markers.completed(project.store, run_id, s) for s in LIFECYCLE_STAGES}
     if records["finalize"]:
@@ -139,27 +139,28 @@ def run_outcome(project: Project, run_id: str) -> str:
 
 
 # -- reading ---------------------------------------------------------------------------------------
-def _runs(project: Project) -> dict[str, str]:
+def _runs(project: Workspace) -> dict[str, str]:
     """run id -> when it last recorded a stage, for every run in the store."""
     latest: dict[str, str] = {}
-    for key in project.store.list("runs/"):
-        parts = key.split("/")
-        if len(parts) == 4 and parts[2] == "stages" and parts[3].endswith(".json"):
-            record = json.loads(project.store.get_bytes(key))
-            stamp = str(record.get("completed_at", ""))
-            latest[parts[1]] = max(latest.get(parts[1], ""), stamp)
+    for key in project.store.list(RUNS):
+        run_id = run_id_of(key)
+        if run_id is None or not any(key == stage_marker_key(run_id, s) for s in LIFECYCLE_STAGES):
+            continue
+        record = json.loads(project.store.get_bytes(key))
+        stamp = str(record.get("completed_at", ""))
+        latest[run_id] = max(latest.get(run_id, ""), stamp)
     return latest
 
 
-def _last_run(project: Project, runs: dict[str, str]) -> LastRun | None:
+def _last_run(project: Workspace, runs: dict[str, str]) -> LastRun | None:
     if not runs:
         return None
     run_id = max(runs, key=lambda r: (runs[r], r))
     return LastRun(run_id, run_outcome(project, run_id), runs[run_id])
 
 
-def _in_flight(project: Project, runs: dict[str, str]) -> RolloutInFlight | None:
-    from stainless.rollout.state import load_state
+def _in_flight(project: Workspace, runs: dict[str, str]) -> RolloutInFlight | None:
+    from stainless.pipeline.rollout_state import load_state
 
     for run_id in sorted(runs, key=lambda r: runs[r], reverse=True):
         state = load_state(project.store, run_id)
@@ -189,7 +190,7 @@ def _in_flight(project: Project, runs: dict[str, str]) -> RolloutInFlight | None
     return None
 
 
-def _monitoring(project: Project) -> Monitoring | None:
+def _monitoring(project: Workspace) -> Monitoring | None:
     """The monitoring job's last result, when one was written to the store."""
     if not project.store.exists(MONITORING_RESULT_KEY):
         return None

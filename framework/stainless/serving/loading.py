@@ -17,9 +17,9 @@ from typing import Any
 from stainless.backends.registry import ModelVersion, open_registry
 from stainless.backends.storage import ArtifactStore, open_store
 from stainless.core.errors import StageError
-from stainless.pipeline.packaging import extract_model, fetch_model
 from stainless.project.config import ModelConfig
 from stainless.project.runtime import BUNDLE_DIR, MANIFEST, LoadedModel
+from stainless.workspace.packaging import extract_model, fetch_model
 
 log = logging.getLogger("stainless.serving")
 

@@ -17,8 +17,9 @@ from typing import Any
 import uvicorn
 
 from stainless.backends.storage import open_store
+from stainless.project.config import CONFIG_FILE, load_config
 from stainless.serving.app import ServingApp, create_app
-from stainless.serving.loading import ServedModel, load_artifacts
+from stainless.serving.loading import ServedModel, load_artifacts, load_registered
 from stainless.serving.settings import ServingSettings
 
 log = logging.getLogger("stainless.serving")
@@ -101,3 +102,59 @@ def run_server(
     uvicorn.run(
         "stainless.serving.server:app_from_environment", factory=True, workers=workers, **options
     )
+
+
+@dataclass(frozen=True)
+class ServeRequest:
+    """What to serve and where: a project (its model.yaml ``serving:`` settings and store), an
+    extracted model directory or a registry version, and the address."""
+
+    project_dir: Path
+    env: str | None = None
+    artifacts: Path | None = None
+    version: int | None = None
+    model_version: str | None = None
+    host: str = "127.0.0.1"
+    port: int = 8080
+    workers: int | None = None
+    log_level: str = "info"
+
+
+def prepare(request: ServeRequest) -> tuple[ServeSpec, ServedModel, ServingSettings]:
+    """Load the model and settings a server will run with (raises before binding a port)."""
+    if request.artifacts is not None and request.version is not None:
+        raise ValueError("pass either artifacts or a registry version, not both")
+    config = None
+    if request.artifacts is None or (request.project_dir / CONFIG_FILE).is_file():
+        config = load_config(request.project_dir, env=request.env)
+    if request.artifacts is not None:
+        served = load_artifacts(
+            request.artifacts, version=request.model_version, name=config.name if config else None
+        )
+    else:
+        assert config is not None
+        served = load_registered(config, request.version)
+    settings = ServingSettings.from_config(config) if config else ServingSettings()
+    settings = settings.with_overrides(workers=request.workers)
+    spec = ServeSpec(
+        model_dir=str(served.model_dir),
+        name=served.name,
+        version=served.version,
+        settings=asdict(settings),
+        capture_store=config.backend("store") if config else None,
+        project_dir=str(config.project_dir if config else Path.cwd()),
+    )
+    return spec, served, settings
+
+
+def serve(request: ServeRequest, announce: Any = None) -> None:
+    """Serve until SIGTERM: what `stainless serve` and `python -m stainless.serving` run."""
+    # Before the model loads: tells model code it answers live traffic.
+    os.environ["STAINLESS_SERVING"] = "1"
+    spec, served, settings = prepare(request)
+    if announce is not None:
+        announce(
+            f"serving {served.name} version {served.version or '?'} from {served.model_dir} "
+            f"on http://{request.host}:{request.port} ({settings.workers} worker(s))"
+        )
+    run_server(spec, request.host, request.port, served=served, log_level=request.log_level)

@@ -49,7 +49,7 @@ def _keep_hypothesis_files_in(directory: Path | None) -> None:
 @pytest.fixture(scope="session")
 def stainless_stages(stainless_project_dir: Path, stainless_sandbox: Path) -> Any:
     """preprocess and train of one run, each run at most once per session."""
-    from stainless.pipeline.runner import run_stage
+    from stainless.pipeline.stages import run_stage
     from stainless.project.config import load_config
     from stainless.testing.sandbox import Stages, open_sandbox
 
@@ -63,7 +63,7 @@ def stainless_stages(stainless_project_dir: Path, stainless_sandbox: Path) -> An
 @pytest.fixture(scope="session")
 def stainless_model(stainless_stages: Any) -> Any:
     """The trained model loaded through the serving path (a LoadedModel)."""
-    from stainless.pipeline.evaluate import load_version
+    from stainless.pipeline.stages.evaluate import load_version
     from stainless.testing.sandbox import StageFailed
 
     try:

@@ -7,12 +7,15 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from stainless.backends.notify import Event
 from stainless.core.ids import new_run_id
-from stainless.pipeline.project import Project
 from stainless.project.config import ModelConfig
+from stainless.workspace import Workspace
+
+if TYPE_CHECKING:
+    from stainless.pipeline.stages import StageResult
 
 
 class CollectingNotifier:
@@ -26,7 +29,7 @@ class CollectingNotifier:
 
 
 @dataclass
-class SandboxProject(Project):
+class SandboxProject(Workspace):
     sandbox: Path = field(default_factory=Path)
 
     @property
@@ -57,14 +60,14 @@ class StageFailed(Exception):
 class Stages:
     """Each stage runs at most once per session; later tests get its result or its error."""
 
-    def __init__(self, project: SandboxProject, run: Callable[[Project, str, str], Any]) -> None:
+    def __init__(self, project: SandboxProject, run: Callable[[Workspace, str, str], Any]) -> None:
         self.project = project
         self.run_id = new_run_id()
         self._run = run
-        self._results: dict[str, Any] = {}
+        self._results: dict[str, StageResult] = {}
         self._errors: dict[str, BaseException] = {}
 
-    def result(self, stage: str) -> dict[str, Any]:
+    def result(self, stage: str) -> StageResult:
         """Run ``stage`` (once); raise its error in the test that owns the stage."""
         if stage in self._errors:
             raise self._errors[stage]
@@ -78,7 +81,7 @@ class Stages:
                 raise
         return self._results[stage]
 
-    def require(self, stage: str) -> dict[str, Any]:
+    def require(self, stage: str) -> StageResult:
         """For tests that only depend on ``stage``: a failure there is reported once, there."""
         try:
             return self.result(stage)

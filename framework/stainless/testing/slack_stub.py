@@ -102,7 +102,7 @@ class SlackStub:
     def root_url(self) -> str:
         assert self._server is not None, "SlackStub is not started"
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{host if isinstance(host, str) else host.decode()}:{port}"
 
     @property
     def base_url(self) -> str:

@@ -5,8 +5,9 @@ edit and what to change.
 
 from __future__ import annotations
 
+import typing
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 import pytest
@@ -16,6 +17,9 @@ from stainless.project.runtime import ModelFailure, PredictionError, RequestInva
 from stainless.testing.plugin import StainlessSuiteWarning
 from stainless.testing.sandbox import StageFailed, Stages, is_finite_number
 
+if TYPE_CHECKING:
+    from stainless.pipeline.stages import PreprocessResult, StageResult
+
 JSON = {"content-type": "application/json"}
 
 
@@ -23,7 +27,7 @@ def fail(message: str) -> None:
     pytest.fail(message, pytrace=False)
 
 
-def require(stages: Stages, stage: str) -> dict[str, Any]:
+def require(stages: Stages, stage: str) -> StageResult:
     try:
         return stages.require(stage)
     except StageFailed as exc:
@@ -58,12 +62,11 @@ def test_schemas_are_valid_and_their_examples_validate(stainless_stages: Stages)
     from stainless.testing.strategies import unsupported_keywords
 
     config = stainless_stages.project.config
+    problem: str | None = None
     try:
         schemas = load_schemas(config.hook_path("schemas"))
     except StainlessError as exc:
         problem = exc.render()
-    else:
-        problem = None
     if problem is not None:
         fail(problem)
     name = config["hooks"]["schemas"]
@@ -93,7 +96,7 @@ def test_preprocess_returns_the_declared_splits(stainless_stages: Stages) -> Non
     file = hook_file(stainless_stages, "preprocess")
     problem = None
     try:
-        result = stainless_stages.result("preprocess")
+        result = typing.cast("PreprocessResult", stainless_stages.result("preprocess"))
     except StainlessError as exc:
         problem = exc.render()
     except Exception as exc:
@@ -101,8 +104,8 @@ def test_preprocess_returns_the_declared_splits(stainless_stages: Stages) -> Non
     if problem:
         fail(problem)
     config = stainless_stages.project.config
-    fraction, wanted = result["validation_fraction"], config.test_size
-    rows = sum(split["rows"] for split in result["splits"].values())
+    fraction, wanted = result.validation_fraction, config.test_size
+    rows = sum(split.rows for split in result.splits.values())
     if abs(fraction - wanted) > max(0.05, 2 / max(rows, 1)):
         fail(
             f"{file}: the validation split holds {fraction:.0%} of the {rows} rows, but "
@@ -130,7 +133,7 @@ def test_train_writes_artifacts(stainless_stages: Stages) -> None:
 
 
 def test_load_model_reads_train_output(stainless_stages: Stages) -> None:
-    from stainless.pipeline.evaluate import load_version
+    from stainless.pipeline.stages.evaluate import load_version
 
     require(stainless_stages, "train")
     file = hook_file(stainless_stages, "model")
@@ -275,9 +278,9 @@ def test_invalid_requests_get_4xx_never_5xx(
 def test_metric_computes_on_the_validation_rows(
     stainless_model: Any, stainless_stages: Stages
 ) -> None:
-    from stainless.pipeline.evaluate import rows_as_requests, score
     from stainless.pipeline.metrics import SCORE_METRICS, compute_metric
-    from stainless.pipeline.preprocess import load_split
+    from stainless.pipeline.stages.evaluate import rows_as_requests, score
+    from stainless.pipeline.stages.preprocess import load_split
 
     project = stainless_stages.project
     config = project.config

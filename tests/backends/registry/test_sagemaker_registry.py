@@ -286,12 +286,12 @@ def test_invalid_group_name_names_the_fix(tmp_path):
 def test_a_lifecycle_registers_in_sagemaker(moto, bake, monkeypatch):
     from click.testing import CliRunner
     from stainless.cli import main
-    from stainless.pipeline.project import open_project
     from stainless.pipeline.runner import run_lifecycle
+    from stainless.workspace import open_workspace
 
     project_dir = bake()
     monkeypatch.setenv("STAINLESS_REGISTRY", "sagemaker://house-prices")
-    project = open_project(project_dir)
+    project = open_workspace(project_dir)
     report = run_lifecycle(project, "sm-run", in_process=True, until="decide")
     assert report.ok, report.error
     candidate = project.registry.by_run("sm-run")

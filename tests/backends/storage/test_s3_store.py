@@ -38,12 +38,12 @@ def test_round_trip(s3, tmp_path: Path):
 
 @pytest.mark.integration
 def test_a_whole_run_uses_s3(s3, bake, monkeypatch):
-    from stainless.pipeline.project import open_project
     from stainless.pipeline.runner import run_lifecycle
+    from stainless.workspace import open_workspace
 
     project_dir = bake()
     monkeypatch.setenv("STAINLESS_STORE", "s3://artifacts/house-prices")
-    project = open_project(project_dir)
+    project = open_workspace(project_dir)
     report = run_lifecycle(project, "s3-run", in_process=True)
     assert report.ok, report.error
     assert project.store.exists("runs/s3-run/model.tar.gz")

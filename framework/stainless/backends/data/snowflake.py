@@ -218,7 +218,8 @@ def _plain_numbers(frame: pd.DataFrame, description: list[Any]) -> pd.DataFrame:
             continue
         whole = not column.scale and not values.isna().any()
         try:
-            frame.isetitem(position, values.astype("int64" if whole else "float64"))
+            converted = values.astype("int64" if whole else "float64")
+            frame.isetitem(position, converted.to_numpy())
         except (OverflowError, TypeError, ValueError):
             pass  # e.g. NUMBER(38, 0) beyond int64: exact Decimals are the honest answer
     return frame

@@ -14,7 +14,7 @@ from typing import Any, Protocol, runtime_checkable
 from stainless.backends import resolve
 
 IMPLEMENTATIONS = {
-    "local": "stainless.backends.endpoints.local:LocalEndpoint",
+    "local": "stainless.backends.endpoints.local.endpoint:LocalEndpoint",
     "sagemaker": "stainless.backends.endpoints.sagemaker:SageMakerEndpoint",
 }
 

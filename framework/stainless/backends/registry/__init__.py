@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -49,7 +50,7 @@ class ModelRegistry(Protocol):
         """Make ``version`` production; the previous production becomes archived. Returns it."""
         ...
 
-    def events(self, version: int | None = None) -> list[dict[str, Any]]: ...
+    def events(self, version: int | None = None) -> builtins.list[dict[str, Any]]: ...
 
 
 def open_registry(uri: str, base: Path) -> ModelRegistry:

@@ -13,6 +13,7 @@ URI: ``sagemaker://house-prices[?image=ECR_URI&region=eu-west-1]``; the image de
 
 from __future__ import annotations
 
+import builtins
 import os
 import re
 from dataclasses import dataclass
@@ -193,7 +194,7 @@ class SageMakerRegistry:
         return live[-1].to_version() if live else None
 
     @explained
-    def events(self, version: int | None = None) -> list[dict[str, Any]]:
+    def events(self, version: int | None = None) -> builtins.list[dict[str, Any]]:
         if version is None:
             packages = self._ours()
         else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import json
 import sqlite3
 from contextlib import AbstractContextManager
@@ -158,7 +159,7 @@ class SQLiteRegistry:
             raise StainlessError(f"model version {version} does not exist")
         self._event(conn, version, f"status:{status}", {"reason": reason})
 
-    def events(self, version: int | None = None) -> list[dict[str, Any]]:
+    def events(self, version: int | None = None) -> builtins.list[dict[str, Any]]:
         query = "SELECT * FROM events"
         args: tuple[Any, ...] = ()
         if version is not None:

@@ -1,0 +1,104 @@
+"""Stage 7: settle a finished rollout — remove the losing variant, update the registry, tell
+the team (an alert, with the evidence, when the candidate was rolled back)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from stainless.core.errors import StageError
+from stainless.pipeline.cost import format_usd, run_cost
+from stainless.pipeline.endpoint_history import record_endpoint
+from stainless.pipeline.stages.base import Stage, StageResult
+from stainless.pipeline.stages.decide import Decide
+from stainless.workspace import Workspace
+from stainless.workspace.layout import figure_key
+
+log = logging.getLogger("stainless.pipeline")
+STAGE = "finalize"
+
+
+@dataclass(frozen=True)
+class FinalizeResult(StageResult):
+    outcome: str  # promoted | rolled_back | not_deployed
+    reason: str = ""
+    version: int | None = None
+
+    def summary(self, metric: str) -> str:
+        return f"{self.outcome}: {self.reason}"
+
+
+class Finalize(Stage[FinalizeResult]):
+    name = STAGE
+    result_type = FinalizeResult
+
+    def _run(self, workspace: Workspace, run_id: str, previous: None) -> FinalizeResult:
+        return settle(workspace, run_id)
+
+
+def settle(project: Workspace, run_id: str) -> FinalizeResult:
+    from stainless.pipeline.rollout_state import load_state, save_state
+    from stainless.pipeline.rollout_timeline import timeline_png
+
+    state = load_state(project.store, run_id)
+    if state is None:
+        decision = Decide.completed(project, run_id)
+        return FinalizeResult("not_deployed", decision.reason if decision else "")
+    if not state.done:
+        raise StageError(
+            f"the rollout of run {run_id} is still {state.state}",
+            fix="tick it until it ends (`stainless rollout tick`), or abort / "
+            "promote it (`stainless rollout abort|promote`)",
+        )
+    endpoint = project.endpoint
+    figures = []
+    if state.ticks:
+        path = project.work_dir / run_id / "rollout.png"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(timeline_png(state))
+        project.store.put_file(figure_key(run_id, "rollout.png"), path)
+        figures.append(path)
+    registry = project.registry
+    evidence = state.decisions[-1]["evidence"] if state.decisions else {}
+    if state.state == "promoted":
+        if state.production_variant:
+            endpoint.remove_variant(state.production_variant)
+        record_endpoint(project, f"v{state.candidate_version} is production")
+        previous = registry.promote(state.candidate_version, f"rollout: {state.reason}")
+        outcome = "promoted"
+        spent = run_cost(project.store, run_id)
+        cost = format_usd(spent.usd, spent.notional) if spent.stages else None
+        project.notify(
+            "promoted",
+            f"Version {state.candidate_version} is production"
+            + (f" (was {previous.version})" if previous else "")
+            + (f"; the run cost {cost}" if cost else ""),
+            run_id,
+            fields={"reason": state.reason, "ticks": len(state.ticks), "run cost": cost},
+            severity="success",
+            figures=figures,
+        )
+    else:
+        if state.candidate_variant in {v.name for v in endpoint.status().variants}:
+            endpoint.remove_variant(state.candidate_variant)
+        record_endpoint(project, f"v{state.candidate_version} removed")
+        registry.set_status(state.candidate_version, "rolled_back", f"rollout: {state.reason}")
+        outcome = "rolled_back"
+        project.notify(
+            "rolled_back",
+            f"Version {state.candidate_version} rolled back: {state.reason}",
+            run_id,
+            fields={"production stays": state.production_variant, **evidence},
+            severity="alert",
+            figures=figures,
+        )
+    registry.record_decision(
+        state.candidate_version,
+        {
+            **(registry.get(state.candidate_version).decision or {}),
+            "rollout": {"outcome": outcome, "reason": state.reason, "ticks": len(state.ticks)},
+        },
+    )
+    state.finalized = True
+    save_state(project.store, state)
+    return FinalizeResult(outcome, state.reason, state.candidate_version)
