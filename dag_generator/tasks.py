@@ -223,6 +223,8 @@ def run_on_sagemaker(project: Any, spec: dict[str, Any], stage: str, run_id: str
         "STAINLESS_RUN_ID": run_id,
         "STAINLESS_LOG_FORMAT": "plain",
         INSTANCE_TYPE_ENV: instance["instance_type"],
+        # Recorded in the version's lineage (and the run report): the image that trained it.
+        "STAINLESS_IMAGE_URI": settings["image"],
     }
     if spec["env"]:
         env["STAINLESS_ENV"] = spec["env"]

@@ -1,5 +1,6 @@
 """`stainless demo` (what `make demo` runs): three versions through the whole lifecycle."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -22,7 +23,10 @@ def test_demo_promotes_a_healthy_candidate_and_rolls_back_a_faulty_one(tmp_path:
     assert "house-prices: Cost on " in result.output  # the daily digest
     report = Path(result.output.rsplit("run report: ", 1)[1].split()[0])
     assert report.is_file() and report.name == "report.html"
-    assert "rolled back" in report.read_text()
+    page = report.read_text()
+    assert "rolled back" in page
+    # The faulty candidate's errors reach the report's timeline.
+    assert re.search(r"[1-9][0-9]* model errors", page), "no errors in the rollout timeline"
     statuses = {
         v.version: v.status for v in open_workspace(tmp_path / "house-prices").registry.list()
     }

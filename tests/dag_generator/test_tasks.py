@@ -107,6 +107,12 @@ def test_aws_job_that_records_no_result_fails_the_task(
         assert billed.instance_type == spec["tasks"]["train"]["instance"]["instance_type"]
         assert billed.seconds == 0.0 and billed.usd == 0.0
         assert billed.prices.startswith("us-east-1 prices of")
+        # The job knows its instance (to price its own time) and its image (for the lineage).
+        job = boto3.client("sagemaker").describe_training_job(
+            TrainingJobName=jobs[0]["TrainingJobName"]
+        )
+        assert job["Environment"]["STAINLESS_INSTANCE_TYPE"] == billed.instance_type
+        assert job["Environment"]["STAINLESS_IMAGE_URI"] == "img:1"
         # Once the stage's marker exists (written by the job), a retry starts nothing.
         record = TrainResult(7, "runs/run-2/model.tar.gz", 1.0).to_record()
         markers.mark_completed(project.store, "run-2", "train", record)

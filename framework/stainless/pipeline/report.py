@@ -326,8 +326,8 @@ def _lineage(record: dict[str, Any] | None) -> Lineage | None:
 def _counts(counts: Any) -> str:
     if not isinstance(counts, dict):
         return "—"
-    requests = counts.get("requests", 0)
-    errors = counts.get("model_errors", 0)
+    # A tick's counts (rollout_controller._delta): "errors" are the model's (5xx, crashes).
+    requests, errors = counts.get("requests", 0), counts.get("errors", 0)
     return f"{requests} requests, {errors} model errors"
 
 
@@ -351,6 +351,8 @@ def _time(unix: Any) -> str:
 
 
 def _text(value: Any) -> str:
+    if value is None:  # undefined so far (e.g. a ratio with no errors yet)
+        return "—"
     if isinstance(value, float):
         return _num(value)
     if isinstance(value, dict | list):

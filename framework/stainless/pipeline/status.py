@@ -208,7 +208,8 @@ def _monitoring(project: Workspace) -> Monitoring | None:
 def _counts(counts: Any) -> str:
     if not isinstance(counts, dict):
         return "—"
-    return f"{counts.get('requests', 0)} requests, {counts.get('model_errors', 0)} model errors"
+    # A tick's counts (rollout_controller._delta): "errors" are the model's (5xx, crashes).
+    return f"{counts.get('requests', 0)} requests, {counts.get('errors', 0)} model errors"
 
 
 def _float(value: Any) -> float | None:
@@ -216,6 +217,8 @@ def _float(value: Any) -> float | None:
 
 
 def _text(value: Any) -> str:
+    if value is None:  # undefined so far (e.g. a ratio with no errors yet)
+        return "—"
     if isinstance(value, float):
         return f"{value:.4g}"
     return str(value)

@@ -35,7 +35,11 @@ class S3Store:
                 import boto3
             except ImportError:
                 raise MissingExtraError("boto3", "aws", "The S3 artifact store") from None
-            self._client = boto3.client("s3")
+            from botocore.config import Config
+
+            # SigV4 everywhere, presigned links included (SigV2 links are refused by newer
+            # regions and do not carry the 7-day limit).
+            self._client = boto3.client("s3", config=Config(signature_version="s3v4"))
         return self._client
 
     def _key(self, key: str) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -149,6 +150,8 @@ def train_model(
     }
     if params:
         record["hyperparameters"] = params
+    if image := os.environ.get("STAINLESS_IMAGE_URI"):  # set on SageMaker jobs: what ran it
+        record["image"] = image
     write_bundle(
         artifact_dir,
         config.hook_path("model"),
