@@ -74,7 +74,21 @@ class StageCost:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> StageCost:
-        return cls(**{k: data.get(k) for k in cls.__dataclass_fields__})
+        def number(key: str) -> float | None:
+            value = data.get(key)
+            return None if value is None else float(value)
+
+        return cls(
+            run_id=str(data["run_id"]),
+            stage=str(data["stage"]),
+            seconds=float(data.get("seconds") or 0.0),
+            instance_type=data.get("instance_type"),
+            hourly_usd=number("hourly_usd"),
+            usd=number("usd"),
+            basis=str(data.get("basis", NOTIONAL)),
+            prices=str(data.get("prices", "")),
+            recorded_at=str(data.get("recorded_at", "")),
+        )
 
 
 @dataclass(frozen=True)
