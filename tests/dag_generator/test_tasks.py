@@ -93,6 +93,14 @@ def test_aws_job_that_records_no_result_fails_the_task(
     spec["config"]["environments"]["aws"]["store"] = f"file://{tmp_path / 'store'}"
     with moto_server(monkeypatch) as url:
         httpx.post(f"{url}/moto-api/reset").raise_for_status()
+        # What the task asks SageMaker for, as sent (moto does not keep a job's Environment).
+        sent: list[dict[str, Any]] = []
+        monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)  # restored after the test
+        boto3.setup_default_session()
+        boto3.DEFAULT_SESSION.events.register(
+            "provide-client-params.sagemaker.CreateTrainingJob",
+            lambda params, **_: sent.append(params),
+        )
         project = tasks.open_project(spec)
         # moto completes the job without running our image, so nothing reaches the store:
         # exactly the case of an image pointed at another store.
@@ -108,11 +116,9 @@ def test_aws_job_that_records_no_result_fails_the_task(
         assert billed.seconds == 0.0 and billed.usd == 0.0
         assert billed.prices.startswith("us-east-1 prices of")
         # The job knows its instance (to price its own time) and its image (for the lineage).
-        job = boto3.client("sagemaker").describe_training_job(
-            TrainingJobName=jobs[0]["TrainingJobName"]
-        )
-        assert job["Environment"]["STAINLESS_INSTANCE_TYPE"] == billed.instance_type
-        assert job["Environment"]["STAINLESS_IMAGE_URI"] == "img:1"
+        [created] = sent
+        assert created["Environment"]["STAINLESS_INSTANCE_TYPE"] == billed.instance_type
+        assert created["Environment"]["STAINLESS_IMAGE_URI"] == "img:1"
         # Once the stage's marker exists (written by the job), a retry starts nothing.
         record = TrainResult(7, "runs/run-2/model.tar.gz", 1.0).to_record()
         markers.mark_completed(project.store, "run-2", "train", record)
