@@ -82,6 +82,7 @@ def test_the_report_holds_every_part_of_the_run(rolled_out: Path) -> None:
         "evaluate",
         "decide",
         "deploy",
+        "rollout",
         "finalize",
     ]
     assert all(s.cost.startswith("$") for s in data.stages[:4]) and data.notional

@@ -167,6 +167,10 @@ def build_report(project: Workspace, run_id: str) -> RunReportData:
                 spent.instance_type if spent else None,
             )
         )
+    rollout_row = _rollout_row(project, run_id)
+    if rollout_row is not None:  # between deploy and finalize, like the lifecycle
+        at = next((i for i, row in enumerate(stages) if row.name == "finalize"), len(stages))
+        stages.insert(at, rollout_row)
     decision_record = records["decide"]
     comparison = _comparison(project, run_id, decision_record)
     decision = (
@@ -305,6 +309,20 @@ def _rollout(project: Workspace, run_id: str) -> Rollout | None:
         events,
         ticks,
     )
+
+
+def _rollout_row(project: Workspace, run_id: str) -> StageRow | None:
+    """The rollout has no stage record: its duration runs from its start to its last look."""
+    from stainless.pipeline.rollout_state import load_state
+
+    state = load_state(project.store, run_id)
+    if state is None or not state.ticks:
+        return None
+    last = float(state.ticks[-1]["at"])
+    finished = datetime.fromtimestamp(last, UTC).isoformat(timespec="seconds")
+    seconds = max(0.0, last - state.rollout_started_at)
+    # Its cost is the endpoint's (see `stainless cost`), not a job's.
+    return StageRow("rollout", finished, seconds, "—", "endpoint", None)
 
 
 def _lineage(record: dict[str, Any] | None) -> Lineage | None:
