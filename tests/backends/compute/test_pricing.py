@@ -176,3 +176,18 @@ def test_a_corrupt_saved_table_names_the_file_and_the_fix(tmp_path: Path) -> Non
         load_price_table()
     text = caught.value.render()
     assert str(price_table_path()) in text and "--refresh" in text
+
+
+def test_the_instances_command_shows_the_table_in_use(pricing) -> None:
+    from click.testing import CliRunner
+    from stainless.backends.compute.instances import PriceTable, save_price_table
+    from stainless.cli import main
+
+    runner = CliRunner()
+    bundled = json.loads(runner.invoke(main, ["instances", "--json"]).output)
+    assert (bundled["region"], bundled["as_of"]) == (BUNDLED.region, BUNDLED.as_of)
+    save_price_table(PriceTable(REGION, "2027-01-02", "AWS Pricing API", BUNDLED.instances[:2]))
+    shown = runner.invoke(main, ["instances"], env={"COLUMNS": "160"})
+    assert shown.exit_code == 0, shown.output
+    assert "eu-west-1 prices of 2027-01-02 (AWS Pricing API)" in shown.output
+    assert "ml.t3.medium" in shown.output and "ml.m5.large" not in shown.output
