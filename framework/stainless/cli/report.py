@@ -20,7 +20,7 @@ def report(project_dir: Path, env: str | None, run_id: str, open_it: bool) -> No
 
     page = write_report(load(project_dir, env), run_id)
     click.echo(f"report: {page.path}")
-    if page.url != page.path.resolve().as_uri():
-        click.echo(f"shared: {page.url}")
+    if not page.url.startswith("file:"):  # a presigned link to the copy in S3
+        click.echo(f"link (7 days): {page.url}")
     if open_it:
         click.launch(str(page.path))

@@ -230,7 +230,8 @@ def write_report(project: Workspace, run_id: str) -> ReportFile:
     project.store.put_bytes(key, page.encode("utf-8"))
     path = project.work_dir / run_id / "report.html"
     write_text(path, page)
-    return ReportFile(key, path, share_url(project, key, path))
+    # The store's own link: presigned on S3 (Slack links it), the stored file locally.
+    return ReportFile(key, path, project.store.share_url(key, SHARE_EXPIRES_S))
 
 
 def publish_report(project: Workspace, run_id: str) -> ReportFile | None:
@@ -241,11 +242,6 @@ def publish_report(project: Workspace, run_id: str) -> ReportFile | None:
     except Exception:
         log.exception("could not write the report of run %s", run_id)
         return None
-
-
-def share_url(project: Workspace, key: str, local: Path) -> str:
-    del local  # the store's own link: presigned on S3, the stored file locally
-    return project.store.share_url(key, SHARE_EXPIRES_S)
 
 
 # -- reading ---------------------------------------------------------------------------------------
