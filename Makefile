@@ -38,8 +38,13 @@ test: setup
 test-fast: setup
 	$(BIN)/pytest -m "not integration and not docker and not airflow"
 
+# Installs its anchors first (wrk, MLServer, BentoML if it installs): see .ci/benchmark-setup.sh.
 benchmarks: setup
+	bash .ci/benchmark-setup.sh
+	bash .ci/airflow-setup.sh
 	$(BIN)/python benchmarks/serving.py --json
+	$(BIN)/python benchmarks/serving_model.py --json
+	$(BIN)/python benchmarks/lifecycle.py --json
 	$(BIN)/python benchmarks/canary.py --json
 	.venv-airflow/bin/python benchmarks/dag_parse.py --json
 

@@ -1,12 +1,13 @@
 """Serving benchmark: the same trivial model behind a bare Starlette handler (no validation),
-`stainless serve`, and MLServer, loaded side by side from a bounded loopback client.
+`stainless serve`, and MLServer, loaded side by side by wrk (both required: without them it
+refuses, non-zero; `make benchmarks` installs them).
 
     python benchmarks/serving.py [--json] [--seconds 5] [--connections 16]
 
 Also measures in-process costs: our ASGI app vs the bare app called directly (no sockets), and
 the compiled request validator on the template's example request. With --json the last line
-is one JSON object: throughput_vs_bare, throughput_vs_mlserver (null if MLServer could not
-run), overhead_us, validation_us, plus the raw numbers.
+is one JSON object: throughput_vs_bare, throughput_vs_mlserver, overhead_us, validation_us,
+plus the raw numbers.
 """
 
 from __future__ import annotations
@@ -29,6 +30,10 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 MLSERVER_VENV = ROOT / ".venv-mlserver"
+REFUSE = (
+    "serving benchmark: refusing to run: {what}. `make benchmarks` installs the anchors "
+    "(.ci/benchmark-setup.sh)"
+)
 REQUEST = {
     "area_sqm": 94.0,
     "bedrooms": 4,
@@ -181,7 +186,8 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 
 
 def load(url: str, body: dict[str, Any], seconds: float, connections: int) -> dict[str, Any]:
-    """Requests per second from wrk (or a bounded asyncio client if wrk is missing)."""
+    """Requests per second from wrk. No fallback: a Python client saturates long before the
+    servers do and would report its own limit as theirs."""
     data = json.dumps(body)
     if shutil.which("wrk"):
         with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
@@ -217,27 +223,7 @@ def load(url: str, body: dict[str, Any], seconds: float, connections: int) -> di
             "mean_latency": latency.group(1) if latency else None,
             "client": "wrk",
         }
-    return asyncio.run(_python_load(url, data, seconds, connections))
-
-
-async def _python_load(url: str, data: str, seconds: float, connections: int) -> dict[str, Any]:
-    import httpx
-
-    done = errors = 0
-    deadline = time.monotonic() + seconds
-    async with httpx.AsyncClient(limits=httpx.Limits(max_connections=connections)) as client:
-
-        async def worker() -> None:
-            nonlocal done, errors
-            while time.monotonic() < deadline:
-                response = await client.post(
-                    url, content=data, headers={"content-type": "application/json"}
-                )
-                done += 1
-                errors += response.status_code >= 300
-
-        await asyncio.gather(*(worker() for _ in range(connections)))
-    return {"rps": done / seconds, "non_2xx": errors, "client": "python-httpx"}
+    raise SystemExit(REFUSE.format(what="wrk (the load generator) is not installed"))
 
 
 def start(command: list[str], ping: str, cwd: Path) -> subprocess.Popen[bytes]:
@@ -371,6 +357,8 @@ def main() -> None:
     if args.serve_bare:
         serve_bare(int(args.serve_bare[0]), Path(args.serve_bare[1]))
         return
+    if not shutil.which("wrk"):
+        raise SystemExit(REFUSE.format(what="wrk (the load generator) is not installed"))
 
     folder = Path(tempfile.mkdtemp(prefix="stainless-bench-"))
     try:
@@ -435,7 +423,7 @@ def main() -> None:
             except (RuntimeError, subprocess.CalledProcessError) as exc:
                 mlserver_error = str(exc)
         if mlserver_error:
-            print(f"  mlserver: not measured ({mlserver_error})", file=sys.stderr)
+            raise SystemExit(REFUSE.format(what=f"MLServer could not run ({mlserver_error})"))
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 

@@ -74,3 +74,62 @@ def test_nothing_refers_outside_the_repository():
         and pattern.search((ROOT / name).read_text(errors="ignore"))
     ]
     assert not offenders, f"these files refer to documents outside the repository: {offenders}"
+
+
+def test_no_import_cycles_between_modules():
+    """Layers forbid upward imports; this forbids cycles inside a layer too (a module may still
+    import its own package's ``__init__``)."""
+    import grimp
+
+    graph = grimp.build_graph("stainless", "dag_generator")
+    edges = {
+        module: {
+            target
+            for target in graph.find_modules_directly_imported_by(module)
+            if not module.startswith(target + ".")
+        }
+        for module in graph.modules
+    }
+    cycles = [sorted(group) for group in _strongly_connected(edges) if len(group) > 1]
+    assert not cycles, f"import cycles: {cycles}"
+
+
+def _strongly_connected(edges: dict[str, set[str]]) -> list[list[str]]:
+    """Tarjan's algorithm, iterative (the graph is small but recursion limits are not)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    groups: list[list[str]] = []
+    for root in sorted(edges):
+        if root in index:
+            continue
+        work = [(root, iter(sorted(edges[root])))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, children = work[-1]
+            child = next(children, None)
+            if child is not None:
+                if child not in index:
+                    index[child] = low[child] = len(index)
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(sorted(edges.get(child, ())))))
+                elif child in on_stack:
+                    low[node] = min(low[node], index[child])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                group = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    group.append(member)
+                    if member == node:
+                        break
+                groups.append(group)
+    return groups

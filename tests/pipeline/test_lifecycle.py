@@ -89,9 +89,7 @@ def test_until_stops_and_a_failed_run_resumes(project_dir):
     model_py = project_dir / "model.py"
     good = model_py.read_text()
     model_py.write_text(
-        good.replace(
-            'return {"prediction": float(model.predict(row)[0])}', 'return {"prediction": "high"}'
-        )
+        good.replace('{"prediction": price} for price', '{"prediction": "high"} for price')
     )
     report = run_lifecycle(project, "resume-me", in_process=True)
     assert report.failed == "evaluate"
@@ -127,3 +125,16 @@ def test_classification_variant_learns(bake, tmp_path):
     decision = json.loads(project.store.get_bytes("runs/c1/stages/decide.json"))
     assert decision["action"] == "promote"
     assert project.registry.production().version == 1
+
+
+@pytest.mark.integration
+def test_stages_as_limited_processes(project_dir, capfd):
+    """Without --in-process each heavy stage is its own process (forked from this one when no
+    other thread runs here, see tests/backends/compute), and its results come back through the
+    store."""
+    project, _ = open_with_log(project_dir)
+    report = run_lifecycle(project, "separate", until="decide", in_process=False)
+    assert report.ok, report.error
+    assert report.stages["decide"].action == "promote"
+    # The stages' own lines (their stdout goes to stderr, as spawned ones did).
+    assert "preprocess done for run separate" in capfd.readouterr().err

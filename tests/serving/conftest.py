@@ -34,6 +34,35 @@ def load_model(artifact_dir):
     return predict
 """
 
+# The same answers from a batch function; each response also says the size of its batch, and
+# x == 99 takes a second (a slow batch).
+BATCH_MODEL_PY = """
+import time
+
+from stainless import batch
+
+
+def load_model(artifact_dir):
+    factor = float((artifact_dir / "factor.txt").read_text())
+
+    @batch
+    def predict(requests):
+        answers = []
+        for request in requests:
+            x = request["x"]
+            if x == 13:
+                raise RuntimeError("unlucky number")
+            if x == 99:
+                time.sleep(1.0)
+            if x == 7:
+                answers.append({"prediction": "seven"})
+            else:
+                answers.append({"prediction": x * factor, "batch": len(requests)})
+        return answers
+
+    return predict
+"""
+
 SCHEMAS: dict[str, Any] = {
     "request": {
         "type": "object",

@@ -159,6 +159,38 @@ def test_serves_a_tarball_with_two_workers(trained: Path, tmp_path: Path) -> Non
         server.stop()
 
 
+def test_workers_share_metrics_and_each_capture_their_own_files(trained: Path) -> None:
+    """Two workers: any worker's /metrics counts the
+    requests of both, and every captured pair is written once."""
+    import re
+    from concurrent.futures import ThreadPoolExecutor
+
+    store = trained / ".stainless" / "store"
+    before = set(store.rglob("*.jsonl"))
+    server = Server(["-C", str(trained), "--workers", "2"], trained)
+    try:
+
+        def client(_: int) -> list[int]:  # one keep-alive connection each, spread over workers
+            with httpx.Client(base_url=server.url) as http:
+                return [http.post("/invocations", json=REQUEST).status_code for _ in range(10)]
+
+        with ThreadPoolExecutor(8) as pool:
+            statuses = [code for codes in pool.map(client, range(8)) for code in codes]
+        assert statuses == [200] * 80
+        for _ in range(4):  # whichever worker answers the scrape reports the whole server
+            text = httpx.get(f"{server.url}/metrics").text
+            ok = re.search(
+                r'stainless_invocations_total\{origin="none",status_class="2xx"\} (\S+)', text
+            )
+            assert ok and float(ok.group(1)) == 80, text
+            assert 'stainless_model_info{model="house-prices",version="1"} 1.0' in text
+    finally:
+        server.stop()
+    files = set(store.rglob("*.jsonl")) - before
+    lines = [line for path in files for line in path.read_text().splitlines()]
+    assert len(lines) == 80 and len(files) >= 1
+
+
 def test_load_artifacts_reads_a_directory_and_a_tarball(trained: Path) -> None:
     tarball = next((trained / ".stainless" / "store").rglob("model.tar.gz"))
     from_tarball: Any = load_artifacts(tarball, version="1")

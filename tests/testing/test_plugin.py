@@ -59,6 +59,7 @@ def test_generated_repository_passes_the_suite_and_leaves_no_trace(
         "test_train_writes_artifacts",
         "test_load_model_reads_train_output",
         "test_valid_requests_get_valid_responses",
+        "test_batch_and_single_answers_agree",
         "test_invalid_requests_get_4xx_never_5xx",
         "test_metric_computes_on_the_validation_rows",
         "test_server_contract_in_process",
@@ -77,7 +78,7 @@ def test_a_response_breaking_its_schema_fails_naming_model_py_and_the_field(
     model = project / "model.py"
     source = model.read_text()
     broken = source.replace(
-        'return {"prediction": float(model.predict(row)[0])}', 'return {"prediction": "expensive"}'
+        '{"prediction": price} for price', '{"prediction": "expensive"} for price'
     )
     assert broken != source
     model.write_text(broken)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import atexit
+import gc
 import importlib
 import logging
 import os
@@ -91,3 +93,7 @@ def main(verbose: bool) -> None:
     Edit preprocess.py, train.py, model.py and schemas.json; stainless does the rest.
     """
     setup_logging(verbose)
+    # At exit the interpreter's last garbage collections walk every object of pandas,
+    # scikit-learn and matplotlib: measured at 0.5-2 s of CPU for nothing, since the process
+    # ends anyway. Frozen objects are skipped (files still close, atexit handlers still run).
+    atexit.register(gc.freeze)

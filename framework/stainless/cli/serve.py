@@ -41,7 +41,7 @@ from stainless.cli.options import project_options
     "--workers",
     type=click.IntRange(min=1),
     default=None,
-    help="Server processes (default: serving.workers in model.yaml).",
+    help="Server processes (default: serving.workers in model.yaml, else resources.serve.cpus).",
 )
 @click.option(
     "--log-level",

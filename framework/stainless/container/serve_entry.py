@@ -174,7 +174,7 @@ def serve(opt: OptMl, project_dir: Path, environ: Mapping[str, str]) -> None:
         served.name,
         opt.model_dir,
         port,
-        settings.workers,
+        settings.worker_count,
     )
     run_server(spec, "0.0.0.0", port, served=served)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import matplotlib
 
@@ -15,21 +15,23 @@ import pandas as pd  # noqa: E402
 
 from stainless.project.config import ModelConfig  # noqa: E402
 
-if TYPE_CHECKING:
-    from stainless.pipeline.stages.evaluate import EvaluateResult
 
-
-def evaluation_figure(config: ModelConfig, table: pd.DataFrame, result: EvaluateResult) -> bytes:
+def evaluation_figure(
+    config: ModelConfig,
+    table: pd.DataFrame,
+    candidate: float,
+    production: tuple[int, float] | None = None,
+) -> bytes:
+    """``production``: the production version and its metric, when it could be scored."""
     figure, axis = plt.subplots(figsize=(6, 4.5))
     try:
         if config.is_classification:
             _confusion(axis, table)
         else:
             _scatter(axis, table)
-        title = f"{config.name}: {config.metric} = {result.candidate.value:.4g}"
-        prod = result.production
-        if prod is not None and prod.value is not None:
-            title += f" (production v{prod.version}: {prod.value:.4g})"
+        title = f"{config.name}: {config.metric} = {candidate:.4g}"
+        if production is not None:
+            title += f" (production v{production[0]}: {production[1]:.4g})"
         axis.set_title(title, fontsize=9)
         buffer = io.BytesIO()
         figure.savefig(buffer, format="png", dpi=90, bbox_inches="tight")

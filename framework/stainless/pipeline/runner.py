@@ -7,6 +7,7 @@ Completed stages are skipped, so re-running a failed run id resumes where it sto
 
 from __future__ import annotations
 
+import ast
 import logging
 import sys
 import time
@@ -44,6 +45,44 @@ STAGE_RESOURCES = {
     "evaluate": "preprocess",
     "decide": "preprocess",
 }
+
+# Imported once by local compute and shared with every stage process it forks (see
+# backends/compute/local.py): the libraries every stage uses and the framework's stage code;
+# the third-party modules the project's hooks import are added per project (hook_imports).
+PRELOAD = (
+    "numpy",
+    "pandas",
+    "pyarrow.parquet",
+    "duckdb",
+    "jsonschema_rs",
+    "stainless.cli",
+    "stainless.cli.stages",
+    "stainless.pipeline.stages.preprocess",
+    "stainless.pipeline.stages.train",
+    "stainless.pipeline.stages.evaluate",
+    "stainless.pipeline.stages.decide",
+)
+HOOKS = ("preprocess", "train", "model")
+
+
+def hook_imports(config: Any) -> tuple[str, ...]:
+    """Modules imported at the top level of the project's hook files (e.g. sklearn.pipeline,
+    matplotlib.pyplot), except the project's own: local compute preloads them, so each stage
+    process starts with them. Only reads the files (no project code runs here)."""
+    found: list[str] = []
+    for hook in HOOKS:
+        try:
+            tree = ast.parse(config.hook_path(hook).read_text())
+        except (OSError, SyntaxError, KeyError):
+            continue  # the stage itself reports it
+        for node in tree.body:
+            if isinstance(node, ast.Import):
+                found += [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                found.append(node.module)
+    own = {path.stem for path in config.project_dir.glob("*.py")}
+    own |= {path.name for path in config.project_dir.iterdir() if (path / "__init__.py").is_file()}
+    return tuple(dict.fromkeys(name for name in found if name.split(".")[0] not in own))
 
 
 @dataclass(frozen=True)
@@ -204,6 +243,7 @@ def _run_subprocess(project: Workspace, stage: str, run_id: str) -> StageResult:
         memory_gb=float(resources["memory_gb"]),
         timeout_s=config.max_runtime_seconds,
         env={"STAINLESS_LOG_FORMAT": "plain"},
+        preload=PRELOAD + hook_imports(config),
     )
     result = open_compute("local://", project.dir).run(job)
     record_job_cost(project, run_id, stage, result)

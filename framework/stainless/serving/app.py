@@ -13,13 +13,20 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import orjson
 
 from stainless.backends.storage import ArtifactStore
-from stainless.project.runtime import LoadedModel, ModelFailure, RequestInvalid, ResponseInvalid
+from stainless.project.runtime import (
+    LoadedModel,
+    PredictionError,
+    RequestInvalid,
+    ResponseInvalid,
+)
 from stainless.serving import metrics as metrics_module
+from stainless.serving.batching import AdaptiveBatcher
 from stainless.serving.capture import DataCapture, capture_prefix
 from stainless.serving.errors import (
     CLIENT,
@@ -79,6 +86,19 @@ class ServingApp:
         self._json_headers = [(b"content-type", JSON_TYPE), *extra]
         self._lines_headers = [(b"content-type", LINES_TYPE), *extra]
         self._extra_headers = extra
+        # A model with a batch function runs on its own thread, fed by the adaptive batcher;
+        # a one-request-at-a-time model keeps running inline (cheapest for fast models).
+        self._executor: ThreadPoolExecutor | None = None
+        self.batcher: AdaptiveBatcher | None = None
+        if model.batches:
+            self._executor = ThreadPoolExecutor(1, thread_name_prefix="stainless-model")
+            self.batcher = AdaptiveBatcher(
+                model.predict_valid,
+                settings.max_batch_size,
+                settings.max_batch_wait_ms / 1000,
+                self._executor,
+                observe=self.metrics.batch_size.observe,
+            )
         self.healthy, self.unhealthy_reason = self._self_test()
 
     def _self_test(self) -> tuple[bool, str | None]:
@@ -126,16 +146,18 @@ class ServingApp:
             if kind == JSON:
                 document = _parse_json(body)
                 if self._arrays_are_batches and type(document) is list:
-                    response: Any = self._predict_batch(
+                    response: Any = await self._predict_batch(
                         document, [{"index": i} for i in range(len(document))]
                     )
-                else:
+                elif self.batcher is None:
                     response = self._predict_one(document, None)
+                else:
+                    response = await self._coalesced(document)
                 out = _dump(response, self.model.source)
                 headers = self._json_headers
             else:
                 document, places = _parse_lines(body)
-                response = self._predict_batch(document, places)
+                response = await self._predict_batch(document, places)
                 out = b"".join(_dump(item, self.model.source) + b"\n" for item in response)
                 headers = self._lines_headers
         except ServingError as exc:
@@ -168,27 +190,8 @@ class ServingApp:
     def _predict_one(self, request: Any, where: dict[str, Any] | None) -> Any:
         try:
             return self.model.predict(request)
-        except RequestInvalid as exc:
-            self.metrics.request_invalid.inc()
-            raise ServingError(
-                400, CLIENT, exc.message, exc.violations, where=where or {}
-            ) from None
-        except ResponseInvalid as exc:
-            raise ServingError(
-                500, RESPONSE, exc.message, exc.violations, exc.error_id, where or {}
-            ) from None
-        except ModelFailure as exc:
-            cause = exc.__cause__
-            log.error("error %s: the model raised %s", exc.error_id, exc.message, exc_info=cause)
-            name = type(cause).__name__ if cause is not None else "an exception"
-            raise ServingError(
-                500,
-                MODEL,
-                f"the model raised {name}; the server log has the details under "
-                f"error id {exc.error_id}",
-                error_id=exc.error_id,
-                where=where or {},
-            ) from None
+        except PredictionError as exc:
+            raise self._answer_for(exc, where) from None
         except Exception as exc:  # the validator could not read the response (e.g. numpy types)
             raise ServingError(
                 500,
@@ -198,7 +201,45 @@ class ServingApp:
                 where=where or {},
             ) from None
 
-    def _predict_batch(self, items: list[Any], places: list[dict[str, Any]]) -> list[Any]:
+    def _answer_for(self, exc: PredictionError, where: dict[str, Any] | None) -> ServingError:
+        """The answer to a request that got ``exc`` instead of a response."""
+        if isinstance(exc, RequestInvalid):
+            self.metrics.request_invalid.inc()
+            return ServingError(400, CLIENT, exc.message, exc.violations, where=where or {})
+        if isinstance(exc, ResponseInvalid):
+            return ServingError(
+                500, RESPONSE, exc.message, exc.violations, exc.error_id, where or {}
+            )
+        cause = exc.__cause__
+        log.error("error %s: the model raised %s", exc.error_id, exc.message, exc_info=cause)
+        name = type(cause).__name__ if cause is not None else "an exception"
+        return ServingError(
+            500,
+            MODEL,
+            f"the model raised {name}; the server log has the details under "
+            f"error id {exc.error_id}",
+            error_id=exc.error_id,
+            where=where or {},
+        )
+
+    async def _coalesced(self, request: Any) -> Any:
+        """One request through the adaptive batcher: validated here, on arrival, so an invalid
+        one is answered at once and never takes a place in a batch."""
+        assert self.batcher is not None
+        if not self._validator.is_valid(request):
+            self.metrics.request_invalid.inc()
+            raise ServingError(
+                400,
+                CLIENT,
+                "request does not match the request schema",
+                self._validator.violations(request),
+            )
+        outcome = await self.batcher.submit(request)
+        if isinstance(outcome, PredictionError):
+            raise self._answer_for(outcome, None)
+        return outcome
+
+    async def _predict_batch(self, items: list[Any], places: list[dict[str, Any]]) -> list[Any]:
         limit = self.settings.max_batch_items
         if len(items) > limit:
             raise client_error(
@@ -218,7 +259,15 @@ class ServingApp:
                     self._validator.violations(item),
                     where=where,
                 )
-        return [self._predict_one(item, where) for item, where in zip(items, places, strict=True)]
+        if self.batcher is None:
+            return [
+                self._predict_one(item, where) for item, where in zip(items, places, strict=True)
+            ]
+        outcomes = await self.batcher.run(items)
+        for outcome, where in zip(outcomes, places, strict=True):
+            if isinstance(outcome, PredictionError):
+                raise self._answer_for(outcome, where)
+        return outcomes
 
     # -- other routes ------------------------------------------------------------------------
 
@@ -277,6 +326,8 @@ class ServingApp:
         """Flush captured records (graceful shutdown)."""
         if self.capture is not None:
             self.capture.close()
+        if self._executor is not None:
+            self._executor.shutdown(wait=False)
 
 
 def create_app(

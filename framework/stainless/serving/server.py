@@ -1,7 +1,10 @@
 """Run the app under uvicorn: one process, or several workers each loading the same model.
 
 Worker processes are started by uvicorn (spawn), so they rebuild the app from a small JSON
-spec in the environment instead of inheriting objects from the parent.
+spec in the environment instead of inheriting objects from the parent. They share the listening
+socket (the kernel spreads connections), a metrics directory (prometheus-client's multiprocess
+mode: any worker's ``/metrics`` reports all of them) and nothing else: each has its own data
+capture writer, whose files have unique names, so workers never write the same object.
 """
 
 from __future__ import annotations
@@ -10,6 +13,8 @@ import gc
 import json
 import logging
 import os
+import shutil
+import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +25,7 @@ from stainless.backends.storage import open_store
 from stainless.project.config import CONFIG_FILE, load_config
 from stainless.serving.app import ServingApp, create_app
 from stainless.serving.loading import ServedModel, load_artifacts, load_registered
+from stainless.serving.metrics import MULTIPROC_ENV
 from stainless.serving.settings import ServingSettings
 
 log = logging.getLogger("stainless.serving")
@@ -82,7 +88,7 @@ def run_server(
     served: ServedModel | None = None,
     log_level: str = "info",
 ) -> None:
-    workers = int(spec.settings.get("workers", 1))
+    workers = int(spec.settings.get("workers") or 1)
     options: dict[str, Any] = {
         "host": host,
         "port": port,
@@ -99,9 +105,19 @@ def run_server(
         uvicorn.run(app, **options)
         return
     os.environ[SPEC_ENV] = spec.to_json()
-    uvicorn.run(
-        "stainless.serving.server:app_from_environment", factory=True, workers=workers, **options
-    )
+    # A fresh directory per server: values left by an earlier server must not be added in.
+    metrics_dir = tempfile.mkdtemp(prefix="stainless-metrics-")
+    os.environ[MULTIPROC_ENV] = metrics_dir
+    try:
+        uvicorn.run(
+            "stainless.serving.server:app_from_environment",
+            factory=True,
+            workers=workers,
+            **options,
+        )
+    finally:
+        del os.environ[MULTIPROC_ENV]
+        shutil.rmtree(metrics_dir, ignore_errors=True)
 
 
 @dataclass(frozen=True)
@@ -155,6 +171,6 @@ def serve(request: ServeRequest, announce: Any = None) -> None:
     if announce is not None:
         announce(
             f"serving {served.name} version {served.version or '?'} from {served.model_dir} "
-            f"on http://{request.host}:{request.port} ({settings.workers} worker(s))"
+            f"on http://{request.host}:{request.port} ({settings.worker_count} worker(s))"
         )
     run_server(spec, request.host, request.port, served=served, log_level=request.log_level)

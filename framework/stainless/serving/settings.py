@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
@@ -15,10 +16,16 @@ class ServingSettings:
 
     max_body_bytes: int = 6 * 1024 * 1024
     max_batch_items: int = 1000
+    max_batch_size: int = 32
+    max_batch_wait_ms: float = 0.0
     capture_sample_rate: float = 0.05
     capture_max_queue: int = 10_000
     capture_flush_seconds: float = 10.0
-    workers: int = 1
+    workers: int | None = None  # None: one per CPU of resources.serve.cpus
+
+    @property
+    def worker_count(self) -> int:
+        return self.workers or 1
 
     @classmethod
     def from_mapping(cls, section: dict[str, Any]) -> ServingSettings:
@@ -27,7 +34,12 @@ class ServingSettings:
 
     @classmethod
     def from_config(cls, config: ModelConfig) -> ServingSettings:
-        return cls.from_mapping(config.raw.get("serving", {}))
+        settings = cls.from_mapping(config.raw.get("serving", {}))
+        if settings.workers is None:
+            # Each worker is one process on one core: as many as the serving instance has.
+            cpus = float(config.resources_for("serve").get("cpus", 1))
+            settings = replace(settings, workers=max(1, math.floor(cpus)))
+        return settings
 
     def with_overrides(self, **overrides: Any) -> ServingSettings:
         return replace(self, **{k: v for k, v in overrides.items() if v is not None})

@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from stainless.testing.plugin import PROJECT_KEY
+# Where the plugin leaves the model repository it found (set at configure time).
+PROJECT_KEY = pytest.StashKey[Path]()
 
 
 @pytest.fixture(scope="session")

@@ -219,6 +219,34 @@ def test_valid_requests_get_valid_responses(
         fail(problem)
 
 
+def test_batch_and_single_answers_agree(
+    stainless_model: Any, stainless_stages: Stages, pytestconfig: pytest.Config
+) -> None:
+    """Batched or alone (the server's choice, by load), a request gets the same response."""
+    from hypothesis import given
+    from hypothesis import settings as hypothesis_settings
+
+    from stainless.testing.agreement import batches_of_valid_requests, disagreement
+
+    if not stainless_model.batches:
+        pytest.skip("model.py has no batch function (@stainless.batch or predict_batch)")
+    file, base, found = hook_file(stainless_stages, "model"), settings(pytestconfig), []
+
+    # A quarter of the examples: each is up to 9 predictions (singles are explored above).
+    @hypothesis_settings(base, max_examples=max(10, base.max_examples // 4))
+    @given(batches_of_valid_requests(stainless_model.schemas))
+    def check(batch: list[Any]) -> None:
+        problem = disagreement(stainless_model, batch, file)
+        if problem:
+            found.append(problem)
+            raise AssertionError(problem)
+
+    try:
+        check()
+    except AssertionError:
+        fail(found[-1] if found else "batch and single answers disagree")
+
+
 def test_invalid_requests_get_4xx_never_5xx(
     stainless_client: Any,
     stainless_stages: Stages,

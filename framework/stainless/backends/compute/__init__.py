@@ -26,6 +26,9 @@ class StageJob:
     memory_gb: float
     timeout_s: float
     env: dict[str, str]
+    # Modules worth importing once and sharing with every stage process (pandas, scikit-learn,
+    # the stage's own modules): local compute forks stages from a process that has them loaded.
+    preload: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

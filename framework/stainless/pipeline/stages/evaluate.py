@@ -162,7 +162,13 @@ class Evaluate(Stage[EvaluateResult]):
         workspace.store.put_bytes(predictions_key(run_id), buffer.getvalue())
         record = result.to_record()
         workspace.store.put_bytes(evaluation_key(run_id), json.dumps(record, indent=2).encode())
-        figure = diagnostics.evaluation_figure(config, table, result)
+        prod = scored_production
+        figure = diagnostics.evaluation_figure(
+            config,
+            table,
+            cand_value,
+            (prod.version, prod.value) if prod is not None and prod.value is not None else None,
+        )
         figures = []
         if figure is not None:
             path = workspace.work_dir / run_id / STAGE / "evaluation.png"

@@ -34,7 +34,8 @@ _SPAWN_ATTEMPTS = 3  # a free port can be taken between choosing it and the serv
 
 def model_server_command(project_dir: Path, model_dir: Path, version: int, port: int) -> list[str]:
     # The serving layer's module entry point. -C: the server reads the project's `serving:`
-    # settings and captures data to its store.
+    # settings and captures data to its store. One worker: the local variants share this
+    # machine's cores (and its other servers).
     return [
         sys.executable,
         "-m",
@@ -49,6 +50,8 @@ def model_server_command(project_dir: Path, model_dir: Path, version: int, port:
         str(port),
         "--host",
         "127.0.0.1",
+        "--workers",
+        "1",
     ]
 
 
@@ -105,19 +108,26 @@ class LocalEndpoint:
     # -- lifecycle ----------------------------------------------------------------------------
     def up(self, initial: VariantSpec | None = None) -> EndpointStatus:
         with self._control_lock():
-            if initial is not None:
-                self._ensure_variant(initial)
-            records = self.state.variants()
-            if not records:
+            if initial is None and not self.state.variants():
                 raise BackendError(
                     f"endpoint {self.name!r} has no variant to serve",
                     fix="pass the first variant (the CLI uses the registry's production version:"
                     " train and promote one with `stainless run`)",
                 )
-            for record in records:
-                if not procs.is_alive(record.pid, record.identity):
-                    self._restart_variant(record)
-            self._ensure_router()
+            # The router starts while the model servers load (it picks up the routing table
+            # when its generation changes), instead of after them: both take seconds.
+            router = self._spawn_router()
+            try:
+                if initial is not None:
+                    self._ensure_variant(initial)
+                for record in self.state.variants():
+                    if not procs.is_alive(record.pid, record.identity):
+                        self._restart_variant(record)
+            except BaseException:
+                if router is not None:
+                    procs.stop([(router[1], None)], grace_s=2.0)
+                raise
+            self._ensure_router(router)
             self._await_router(self.state.generation())
         return self.status()
 
@@ -252,7 +262,29 @@ class LocalEndpoint:
             f"model server of variant {variant!r}",
         )
 
-    def _ensure_router(self) -> None:
+    def _spawn_router(self) -> tuple[int, int] | None:
+        """Start the router if it is not serving, without waiting: (port, pid), or None when
+        the running one answers."""
+        router = self.state.router()
+        if procs.is_alive(router.pid, router.identity):
+            if _answers(f"http://127.0.0.1:{router.port}"):
+                return None
+            procs.stop([(router.pid, router.identity)])  # alive but not answering: replace it
+        port = procs.free_port(router.port)
+        log = self.dir / "logs" / "router.log"
+        log.parent.mkdir(parents=True, exist_ok=True)
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        return port, procs.spawn(router_command(self.dir / STATE_FILE, port), log, env)
+
+    def _ensure_router(self, started: tuple[int, int] | None = None) -> None:
+        """Wait for the router ``_spawn_router`` started (or start one, retrying ports)."""
+        if started is not None:
+            port, pid = started
+            url = f"http://127.0.0.1:{port}"
+            if procs.wait_until_ready(url, pid, self.ready_timeout_s) is None:
+                self.state.set_router(port, pid, procs.identity(pid))
+                return
+            procs.stop([(pid, None)], grace_s=2.0)  # e.g. its port was taken: the slow path
         router = self.state.router()
         url = f"http://127.0.0.1:{router.port}"
         if procs.is_alive(router.pid, router.identity):
