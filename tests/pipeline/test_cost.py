@@ -113,6 +113,10 @@ def test_a_local_run_costs_notionally_and_slack_says_so(
     assert "*Cost*" in trained and "(notional)" in trained
     promoted = next(b for b in blocks if "is production" in b)
     assert "*Run cost*" in promoted and "(notional)" in promoted
+    # The run finished message links the run's report (a file locally, presigned on S3).
+    finished = next(b for b in blocks if "finished: promoted" in b)
+    report_url = project.store.share_url("runs/run-1/report.html", 60)
+    assert f"<{report_url}|run report>" in finished
     assert texts
 
     # The command line shows the same figures.
