@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup demo test test-fast lint docs benchmarks clean
+.PHONY: setup demo test test-fast rehearsal lint docs benchmarks clean
 
 $(BIN)/stainless: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,12 +31,20 @@ test: setup
 	bash .ci/docker-setup.sh || { [ -z "$${STAINLESS_REQUIRE_DOCKER:-}" ] && echo "no Docker engine: docker tests will be skipped"; }
 	bash .ci/airflow-setup.sh
 	bash .ci/snowflake-setup.sh
+	bash .ci/sagemaker-setup.sh
 	bash .ci/browser-setup.sh
 	$(MAKE) lint
 	$(BIN)/pytest
 
 test-fast: setup
-	$(BIN)/pytest -m "not integration and not docker and not airflow"
+	$(BIN)/pytest -m "not integration and not docker and not airflow and not sagemaker"
+
+# The aws target's SageMaker jobs and endpoints under SageMaker's local mode (docs/rehearsal.md).
+rehearsal: setup
+	bash .ci/docker-setup.sh
+	bash .ci/sagemaker-setup.sh
+	.venv-sagemaker/bin/python -m pytest tests/container/test_sagemaker_local_mode.py -p no:cacheprovider \
+		-p no:unraisableexception -rfEs
 
 # Installs its anchors first (wrk, MLServer, BentoML if it installs): see .ci/benchmark-setup.sh.
 benchmarks: setup
@@ -49,4 +57,4 @@ benchmarks: setup
 	.venv-airflow/bin/python benchmarks/dag_parse.py --json
 
 clean:
-	rm -rf $(VENV) .venv-airflow .venv-snowflake .stainless
+	rm -rf $(VENV) .venv-airflow .venv-snowflake .venv-sagemaker .stainless

@@ -12,24 +12,26 @@ What is simulated
     error counts, as upstream does). Every other request fails independently with the
     variant's error rate: ``p_old`` for production, ``ratio * p_old`` for the candidate.
     Each variant's p95 latency per tick is 120 ms times log-normal noise the size of a sample
-    p95's (sd ~ 1.06 / sqrt(requests) in log space); latency is the same for both variants, so
-    the latency guard can only cause false rollbacks here, never catch anything.
+    p95's (sd ~ 1.06 / sqrt(requests) in log space); latency is the same for both variants
+    except in the two latency scenarios.
 
     Scenarios: ``p_old`` in {1 %, 0.1 %} x ``ratio`` in {1, 1.5, 2}, plus an error spike: for
     15 minutes, starting at a random minute in the first 45, both variants' error rates triple
-    (a broken dependency) while the candidate is healthy (ratio 1). ``--trials`` rollouts
-    (default 1000) per scenario and rule; half as many for ratio 1.5 and for ratio 2 at 0.1 %,
-    which no target depends on: about 100 CPU-seconds in all, under a minute on two idle cores.
+    (a broken dependency) while the candidate is healthy (ratio 1). Latency: a healthy candidate
+    whose first tick at each weight is 2x slower (cold start), and one 1.6x slower in every tick
+    (above the 1.5 guard). Low traffic: a healthy candidate on an endpoint serving 0.2 requests a
+    second (12 a minute), which cannot reach the default minimum sample in 6 h. ``--trials``
+    rollouts (default 1000) per scenario and rule; half as many for ratio 1.5, ratio 2 at 0.1 %
+    and the slow candidate, 4 % for low traffic (its rollouts run all 361 ticks and hardly vary):
+    about 150 CPU-seconds in all.
 
 What is compared, on the same scenarios in the same run
     * ``sequential``: our rollout. At the end of every tick the benchmark calls
       :func:`stainless.rollout.decision.decide` with the default :class:`RolloutPolicy` and
-      all ticks so far, and obeys it, as the controller does. (The observations are grown with
-      ``StepObservations.add_tick`` / ``next_step``; tests/rollout/test_decision.py checks that
-      this decides exactly like rebuilding them from stored ticks, the controller's way.)
-      "advance" moves to the
-      next weight (5, 10, 25, 50 %), "promote" ends the trial as a promotion, "rollback" as a
-      rollback (whatever the cause: error test, latency guard or deadline).
+      all ticks so far (a new ``StepObservations`` from the stored ticks, the controller's
+      way), and obeys it. "advance" moves to the next weight (5, 10, 25, 50 %), "promote" ends
+      the trial as a promotion, "rollback" as a rollback (whatever the cause: error test,
+      latency guard, not enough traffic).
     * ``first_failure``: every tick, a threshold check "candidate error rate > production error
       rate x (1 + tolerance)"; roll back on the first failed check. Like Flagger, a passing check
       after the step's bake time (60 s, i.e. every tick) advances one step; passing at the last
@@ -47,7 +49,13 @@ Reported
     candidate sample a single-look two-proportion test needs for the same power at the first
     step's weight (normal approximation; it always needs that many, so its median is itself);
     ``promotions_below_min``: promotions at ``p_old`` = 0.1 % with fewer candidate requests
-    than ``policy.min_promotion_requests`` (6,000 with the defaults).
+    than ``policy.min_promotion_requests`` (6,000 with the defaults);
+    ``false_rollback_cold_start``: rollback rate of the cold-start candidate;
+    ``detection_latency_1_6x``: rollback rate of the 1.6x slower one;
+    ``low_traffic_reported_not_enough_traffic``: share of low-traffic rollouts that ended with
+    the cause "not_enough_traffic" (inconclusive, not a failure), and
+    ``low_traffic_warned_at_load``: whether the load-time check
+    (:func:`stainless.rollout.feasibility.check_traffic`) warns at that traffic.
 
 The last line printed is one JSON object. ``--json`` prints only that line.
 """
@@ -67,8 +75,9 @@ from typing import Any
 
 import numpy as np
 from stainless.rollout.decision import StepObservations, Tick, VariantCounts, decide
+from stainless.rollout.feasibility import check_traffic
 from stainless.rollout.policy import RolloutPolicy
-from stainless.rollout.statistics import fixed_horizon_sample_size
+from stainless.rollout.single_look import fixed_horizon_sample_size
 
 TICK_SECONDS = 60.0
 TRAFFIC_PER_TICK = (200.0, 1000.0)  # uniform range of a trial's mean requests per minute
@@ -78,11 +87,17 @@ SPIKE_TICKS = 15
 SPIKE_START_BEFORE = 45
 LATENCY_P95_MS = 120.0
 LATENCY_LOG_SD_ONE_REQUEST = 1.06  # sd of log(sample p95) ~ this / sqrt(n) for log-normal latency
+COLD_START_FACTOR = 2.0  # cold-start scenario: the first tick at each weight is this much slower
+SLOW_FACTOR = 1.6  # slow-candidate scenario: every tick, above the 1.5 guard
+LOW_TRAFFIC_PER_TICK = (12.0, 12.0)  # 0.2 requests a second
 
 DEFAULT_TRIALS = 1000
 TARGETS = {
     "false_rollback_healthy": 0.01,
     "false_rollback_spike": 0.01,
+    "false_rollback_cold_start": 0.01,
+    "detection_latency_1_6x": 0.95,
+    "low_traffic_reported_not_enough_traffic": 1.0,
     "detection_2x": 0.95,
     "median_requests_2x": 1600,
     "promotions_below_min": 0,
@@ -95,13 +110,27 @@ class Scenario:
     p_old: float
     ratio: float
     spike: bool = False
-    # Scenarios no target depends on run half the trials, to keep the benchmark near a minute.
-    headline: bool = True
+    # Share of --trials this scenario runs: half for those no target depends on, far fewer for
+    # the low-traffic one (its 361 ticks per rollout cost the most, and its outcome hardly
+    # varies), to keep the benchmark near a minute.
+    share: float = 1.0
+    traffic: tuple[float, float] = TRAFFIC_PER_TICK  # mean requests per minute, uniform range
+    cold_start: bool = False  # the candidate's first tick at each weight is 2x slower
+    latency_factor: float = 1.0  # the candidate's latency over production's, every tick
 
     @property
     def label(self) -> str:
         kind = f"spike x{SPIKE_FACTOR:g}" if self.spike else f"ratio {self.ratio:g}"
+        if self.cold_start:
+            kind = "cold start"
+        if self.latency_factor != 1.0:
+            kind = f"latency x{self.latency_factor:g}"
+        if self.traffic != TRAFFIC_PER_TICK:
+            kind = f"{self.traffic[0] / 60:g} req/s"
         return f"{kind}, p_old {self.p_old:.1%}"
+
+    def trials(self, requested: int) -> int:
+        return max(1, round(requested * self.share))
 
 
 SCENARIOS: tuple[Scenario, ...] = (
@@ -109,10 +138,13 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario("healthy_0.1pct", 0.001, 1.0),
     Scenario("spike_1pct", 0.01, 1.0, spike=True),
     Scenario("spike_0.1pct", 0.001, 1.0, spike=True),
-    Scenario("ratio1.5_1pct", 0.01, 1.5, headline=False),
+    Scenario("ratio1.5_1pct", 0.01, 1.5, share=0.5),
     Scenario("ratio2_1pct", 0.01, 2.0),
-    Scenario("ratio1.5_0.1pct", 0.001, 1.5, headline=False),
-    Scenario("ratio2_0.1pct", 0.001, 2.0, headline=False),
+    Scenario("ratio1.5_0.1pct", 0.001, 1.5, share=0.5),
+    Scenario("ratio2_0.1pct", 0.001, 2.0, share=0.5),
+    Scenario("cold_start_1pct", 0.01, 1.0, cold_start=True),
+    Scenario("slow_latency_1pct", 0.01, 1.0, latency_factor=SLOW_FACTOR, share=0.5),
+    Scenario("low_traffic_1pct", 0.01, 1.0, traffic=LOW_TRAFFIC_PER_TICK, share=0.04),
 )
 
 DRAW_COLUMNS = (
@@ -137,10 +169,17 @@ class Traffic:
     def __init__(self, scenario: Scenario, trials: int, rng: np.random.Generator) -> None:
         self.scenario = scenario
         self.rng = rng
-        self.level = rng.uniform(*TRAFFIC_PER_TICK, size=trials)
+        self.level = rng.uniform(*scenario.traffic, size=trials)
         self.spike_start = rng.integers(0, SPIKE_START_BEFORE, size=trials)
 
-    def tick(self, t: int, trials: np.ndarray, weight_pct: np.ndarray) -> dict[str, np.ndarray]:
+    def tick(
+        self,
+        t: int,
+        trials: np.ndarray,
+        weight_pct: np.ndarray,
+        first_at_weight: np.ndarray | None = None,
+    ) -> dict[str, np.ndarray]:
+        """One tick for ``trials``; ``first_at_weight`` marks trials whose weight just changed."""
         rng, sc = self.rng, self.scenario
         total = rng.poisson(self.level[trials])
         cand = rng.binomial(total, weight_pct / 100.0)
@@ -154,8 +193,13 @@ class Traffic:
         cand_err = rng.binomial(cand - cand_client, np.minimum(sc.p_old * sc.ratio * factor, 1.0))
         prod_err = rng.binomial(prod - prod_client, np.minimum(sc.p_old * factor, 1.0))
         sd = LATENCY_LOG_SD_ONE_REQUEST
-        cand_p95 = LATENCY_P95_MS * np.exp(
-            rng.normal(0, 1, len(trials)) * sd / np.sqrt(np.maximum(cand, 1))
+        slow = np.full(len(trials), sc.latency_factor)
+        if sc.cold_start and first_at_weight is not None:
+            slow[first_at_weight] *= COLD_START_FACTOR
+        cand_p95 = (
+            LATENCY_P95_MS
+            * slow
+            * np.exp(rng.normal(0, 1, len(trials)) * sd / np.sqrt(np.maximum(cand, 1)))
         )
         prod_p95 = LATENCY_P95_MS * np.exp(
             rng.normal(0, 1, len(trials)) * sd / np.sqrt(np.maximum(prod, 1))
@@ -179,7 +223,7 @@ class Outcomes:
     outcome: np.ndarray  # PROMOTE / ROLLBACK / UNDECIDED
     candidate_requests: np.ndarray  # candidate requests served until the decision
     minutes: np.ndarray  # minutes until the decision
-    cause: list[str]  # for rollbacks: "error_test", "latency_guard", "deadline"
+    cause: list[str]  # for rollbacks: "error_test", "latency_guard", "not_enough_traffic"...
 
     def summary(self, policy: RolloutPolicy) -> dict[str, float | int | None]:
         n = len(self.outcome)
@@ -198,6 +242,7 @@ class Outcomes:
                 (promoted & (self.candidate_requests < policy.min_promotion_requests)).sum()
             ),
             "rollbacks_by_deadline": sum(1 for c in self.cause if c == "deadline"),
+            "rollbacks_not_enough_traffic": sum(1 for c in self.cause if c == "not_enough_traffic"),
             "rollbacks_by_latency": sum(1 for c in self.cause if c == "latency_guard"),
         }
 
@@ -214,8 +259,9 @@ def run_sequential(
     traffic = Traffic(scenario, trials, rng)
     weights = np.array(policy.observed_steps)
     step = np.zeros(trials, dtype=np.int64)
-    # One StepObservations per trial, grown with add_tick / next_step as a controller would.
-    state = [StepObservations(0, 0.0, 0.0) for _ in range(trials)]
+    # Per trial, every tick so far and when its step began: what a controller stores.
+    history: list[list[Tick]] = [[] for _ in range(trials)]
+    step_started = np.zeros(trials)
     outcome = np.full(trials, UNDECIDED)
     served = np.zeros(trials, dtype=np.int64)
     minutes = np.zeros(trials)
@@ -225,7 +271,8 @@ def run_sequential(
     for t in range(max_ticks):
         if not len(active):
             break
-        draw = traffic.tick(t, active, weights[step[active]])
+        first = step_started[active] == t * TICK_SECONDS
+        draw = traffic.tick(t, active, weights[step[active]], first)
         now = (t + 1) * TICK_SECONDS
         still = []
         # Plain Python numbers, as a controller reading counters would have.
@@ -241,17 +288,20 @@ def run_sequential(
             prod_client,
             prod_p95,
         ) in zip(active.tolist(), *columns, strict=True):
-            tick = Tick(
-                state[i].step_index,
-                VariantCounts(cand_n, cand_err, cand_client, cand_p95 if cand_n else None),
-                VariantCounts(prod_n, prod_err, prod_client, prod_p95 if prod_n else None),
+            index = int(step[i])
+            history[i].append(
+                Tick(
+                    index,
+                    VariantCounts(cand_n, cand_err, cand_client, cand_p95 if cand_n else None),
+                    VariantCounts(prod_n, prod_err, prod_client, prod_p95 if prod_n else None),
+                )
             )
-            state[i] = state[i].add_tick(tick)
             served[i] += cand_n
-            decision = decide(policy, state[i], now)
+            observations = StepObservations(index, float(step_started[i]), 0.0, history[i])
+            decision = decide(policy, observations, now)
             if decision.action == "advance":
                 step[i] += 1
-                state[i] = state[i].next_step(now)
+                step_started[i] = now
             elif decision.action in ("promote", "rollback"):
                 outcome[i] = PROMOTE if decision.action == "promote" else ROLLBACK
                 minutes[i] = now / 60.0
@@ -357,6 +407,16 @@ def headline(
         "detection_2x": by["ratio2_1pct"]["rollback"],
         "median_requests_2x": by["ratio2_1pct"]["median_requests_rollback"],
         "detection_1_5x": by["ratio1.5_1pct"]["rollback"],
+        "false_rollback_cold_start": by["cold_start_1pct"]["rollback"],
+        "detection_latency_1_6x": by["slow_latency_1pct"]["rollback"],
+        "median_minutes_latency_1_6x": by["slow_latency_1pct"]["median_minutes_rollback"],
+        "low_traffic_rollback": by["low_traffic_1pct"]["rollback"],
+        "low_traffic_promote": by["low_traffic_1pct"]["promote"],
+        # Share of low-traffic rollouts that ended saying "not enough traffic" (not a failure).
+        "low_traffic_reported_not_enough_traffic": by["low_traffic_1pct"][
+            "rollbacks_not_enough_traffic"
+        ]
+        / by["low_traffic_1pct"]["trials"],
         "median_minutes_promote_healthy_1pct": by["healthy_1pct"]["median_minutes_promote"],
         "promotions_below_min": below_min,
     }
@@ -410,13 +470,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     policy = RolloutPolicy.from_mapping(args.policy)
     tasks = []
     for s_index, scenario in enumerate(SCENARIOS):
-        trials = args.trials if scenario.headline else max(1, args.trials // 2)
+        trials = scenario.trials(args.trials)
         for r_index, rule in enumerate(RULES):
             # Each rule sees its own traffic draws (its weights differ over time anyway).
             seed = (args.seed, s_index, r_index)
             tasks.append((rule, s_index, trials, seed, args.policy))
+
     # Longest first (sequential rule, most trials, longest rollouts), so workers finish together.
-    tasks.sort(key=lambda t: (t[0] != "sequential", -t[2], SCENARIOS[t[1]].ratio > 1.5))
+    # A low-traffic rollout runs to its 6 h deadline: about 4x the ticks, and each tick costs in
+    # proportion to the ticks so far.
+    def cost(task: tuple) -> float:
+        long = SCENARIOS[task[1]].traffic != TRAFFIC_PER_TICK
+        return task[2] * (16.0 if long else 1.0) * (0.5 if SCENARIOS[task[1]].ratio > 1.5 else 1)
+
+    tasks.sort(key=lambda t: (t[0] != "sequential", -cost(t)))
     results: dict[str, dict[str, dict]] = {rule: {} for rule in RULES}
     busy = {rule: 0.0 for rule in RULES}
     if args.workers > 1:
@@ -429,6 +496,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         busy[rule] += seconds
 
     ours = headline(policy, results["sequential"])
+    # What loading model.yaml says about this traffic (stainless.rollout.feasibility).
+    low_rps = sum(LOW_TRAFFIC_PER_TICK) / 2 / TICK_SECONDS
+    low_check = check_traffic(policy, low_rps)
     power = min(max(float(ours["detection_2x"]), 0.5), 0.999)
     fixed = fixed_horizon_sample_size(0.01, 2.0, policy.alpha, power, policy.observed_steps[0])
     summary = {
@@ -442,12 +512,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         "fixed_horizon_requests_2x_power_0.95": fixed_horizon_sample_size(
             0.01, 2.0, policy.alpha, 0.95, policy.observed_steps[0]
         ),
-        "naive": {rule: headline(policy, results[rule]) for rule in RULES[1:]},
+        "low_traffic_requests_per_second": low_rps,
+        "low_traffic_estimated_hours_to_minimum_sample": round(low_check.seconds_needed / 3600, 1),
+        "low_traffic_warned_at_load": low_check.warning() is not None,
+        # The naive rules never look at latency: their "detection" of a slow candidate would
+        # only be their false alarms, so it is left out.
+        "naive": {
+            rule: {k: v for k, v in headline(policy, results[rule]).items() if "latency" not in k}
+            for rule in RULES[1:]
+        },
         "scenarios": results["sequential"],
         "targets": TARGETS,
         "targets_met": bool(
             ours["false_rollback_healthy"] <= TARGETS["false_rollback_healthy"]
             and ours["false_rollback_spike"] <= TARGETS["false_rollback_spike"]
+            and ours["false_rollback_cold_start"] <= TARGETS["false_rollback_cold_start"]
+            and ours["detection_latency_1_6x"] >= TARGETS["detection_latency_1_6x"]
+            and ours["low_traffic_reported_not_enough_traffic"]
+            >= TARGETS["low_traffic_reported_not_enough_traffic"]
             and ours["detection_2x"] >= TARGETS["detection_2x"]
             and (ours["median_requests_2x"] or math.inf) <= TARGETS["median_requests_2x"]
             and ours["promotions_below_min"] == TARGETS["promotions_below_min"]
@@ -458,7 +540,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.json:
         print(
             f"Canary benchmark: {args.trials} rollouts per scenario and rule "
-            f"({max(1, args.trials // 2)} for ratio 1.5 and ratio 2 at 0.1 %), seed {args.seed}, "
+            f"({max(1, args.trials // 2)} for ratio 1.5, ratio 2 at 0.1 % and latency x"
+            f"{SLOW_FACTOR:g}; {SCENARIOS[-1].trials(args.trials)} at low traffic), "
+            f"seed {args.seed}, "
             f"{TRAFFIC_PER_TICK[0]:.0f}-{TRAFFIC_PER_TICK[1]:.0f} requests/minute, "
             + (f"policy overrides {json.dumps(args.policy)}." if args.policy else "default policy.")
         )

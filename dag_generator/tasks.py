@@ -21,6 +21,20 @@ log = logging.getLogger("stainless.airflow")
 ENV_IMAGE = "STAINLESS_IMAGE"
 ENV_ROLE = "STAINLESS_SAGEMAKER_ROLE"
 ENV_OUTPUT = "STAINLESS_SAGEMAKER_OUTPUT"
+# Airflow connections a deployment may define instead of (or besides) model.yaml's secrets:
+# conn id -> {connection attribute: environment variable the backend reads}.
+CONNECTIONS = {
+    "stainless_slack": {"password": "SLACK_BOT_TOKEN"},
+    "stainless_slack_webhook": {"password": "SLACK_WEBHOOK_URL"},
+    "stainless_snowflake": {"login": "SNOWFLAKE_USER", "password": "SNOWFLAKE_PASSWORD"},
+}
+# Which backend (URI prefix of notify / data) reads each connection's variables.
+CONNECTION_BACKENDS = {
+    "stainless_slack": ("notify", "slack://"),
+    "stainless_slack_webhook": ("notify", "slack+webhook://"),
+    "stainless_snowflake": ("data", "snowflake://"),
+}
+_looked_up: set[str] = set()  # once per task process: a task opens its project several times
 
 
 def open_project(spec: dict[str, Any]) -> Any:
@@ -32,7 +46,62 @@ def open_project(spec: dict[str, Any]) -> Any:
         project_dir = Path(spec["project_dir"])
     else:  # aws: hooks run in the image; the worker only needs scratch space
         project_dir = Path(tempfile.gettempdir()) / "stainless" / spec["model"]
-    return Workspace(config_from_mapping(spec["config"], project_dir, env=spec["env"]))
+    config = config_from_mapping(spec["config"], project_dir, env=spec["env"])
+    connections_to_env(
+        [
+            conn
+            for conn, (key, prefix) in CONNECTION_BACKENDS.items()
+            if config.backend(key).startswith(prefix)
+        ]
+    )
+    aws = spec.get("aws") or {}
+    # The endpoint's variants run the image (and role) the DAG was rendered with, like its jobs.
+    for variable, value in ((ENV_IMAGE, aws.get("image")), (ENV_ROLE, aws.get("role_arn"))):
+        if value:
+            os.environ.setdefault(variable, value)
+    # The project resolves model.yaml's secrets itself, when it first notifies or reads data.
+    return Workspace(config)
+
+
+def connections_to_env(conn_ids: list[str] | None = None, environ: Any = None) -> list[str]:
+    """Copy the stainless_* Airflow connections that exist into this task process's
+    environment (a variable already set wins). Task run time only: a DAG file's parse never
+    reaches here, so the metadata database and secrets backend are never asked while parsing.
+    ``conn_ids`` (default: all) are the ones this project's backends read; each is looked up
+    at most once per process. Returns the variable names set (values are never logged)."""
+    from stainless.core import redact
+
+    target = os.environ if environ is None else environ
+    wanted = {
+        conn_id: mapping
+        for conn_id, mapping in CONNECTIONS.items()
+        if (conn_ids is None or conn_id in conn_ids)
+        and conn_id not in _looked_up
+        and any(not target.get(variable) for variable in mapping.values())
+    }
+    if not wanted:
+        return []
+    try:
+        from airflow.sdk import Connection
+        from airflow.sdk.exceptions import AirflowNotFoundException
+    except ImportError:  # not inside Airflow (a test calling the task functions directly)
+        return []
+    set_names = []
+    for conn_id, mapping in wanted.items():
+        _looked_up.add(conn_id)
+        try:
+            connection = Connection.get(conn_id)
+        except AirflowNotFoundException:  # not defined: model.yaml's secrets apply
+            continue
+        for attribute, variable in mapping.items():
+            value = getattr(connection, attribute, None)
+            if value and not target.get(variable):
+                redact.register(str(value))
+                target[variable] = str(value)
+                set_names.append(variable)
+    if set_names:
+        log.info("from Airflow connections: %s", ", ".join(sorted(set_names)))
+    return set_names
 
 
 def run_id_of(context: Any) -> str:

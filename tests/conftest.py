@@ -34,6 +34,7 @@ def _isolated_backends(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
             "STAINLESS_REQUIRE_DOCKER",
             "STAINLESS_REQUIRE_AIRFLOW",
             "STAINLESS_REQUIRE_SNOWFLAKE",
+            "STAINLESS_REQUIRE_SAGEMAKER",
             "STAINLESS_REQUIRE_BROWSER",
         ):
             monkeypatch.delenv(key)

@@ -9,9 +9,7 @@ way SageMaker does. Without a reachable engine they skip, unless STAINLESS_REQUI
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -24,28 +22,20 @@ import httpx
 import pytest
 from stainless.container.build import extras_for
 from stainless.container.wheelhouse import project_requirements, wheel_requirements
-from stainless.project.config import load_config
+from stainless.project.config import config_from_mapping, load_config
 from stainless.project.schemas import load_schemas
+from support.model_image import (
+    Built,
+    build_example_image,
+    clean_env,
+    docker,
+    free_port,
+    split_file,
+)
+from support.registry import docker_registry
 
 STAINLESS = [sys.executable, "-m", "stainless"]
-TEST_TAG = "stainless-test/house-prices:latest"
-LOCAL_BASE = "stainless-base:bookworm"
-# Read at import: the suite's autouse fixture removes STAINLESS_* variables before each test.
-BUILD_SETTINGS = {
-    key: os.environ[key]
-    for key in (
-        "STAINLESS_WHEEL_CACHE",
-        "STAINLESS_DOCKER",
-        "STAINLESS_FRAMEWORK_WHEEL",
-        "STAINLESS_TEST_BASE_IMAGE",
-    )
-    if os.environ.get(key)
-}
-
-
-def clean_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("STAINLESS_")}
-    return {**env, **BUILD_SETTINGS, "STAINLESS_LOG_FORMAT": "plain", **extra}
+MOTO_ACCOUNT = "123456789012"  # moto's default account; its ECR password is "<account>-auth-token"
 
 
 # --- without Docker ------------------------------------------------------------------------
@@ -56,6 +46,18 @@ def test_extras_follow_the_backends_of_every_environment(bake):
     assert extras_for(defaults) == {"aws", "slack"}  # environments.aws: s3, sagemaker, slack
     snowflake = load_config(bake(data_source="snowflake"))
     assert extras_for(snowflake) == {"aws", "slack", "snowflake"}
+    # Secrets fetched from AWS need boto3 in the image even with local backends only.
+    local_only = config_from_mapping(
+        {
+            "name": "house-prices",
+            "owner": "o",
+            "target": "y",
+            "metric": "rmse",
+            "secrets": {"API_KEY": "ssm:///ml/api-key"},
+        },
+        Path("."),
+    )
+    assert extras_for(local_only) == {"aws"}
 
 
 def test_project_requirements_never_include_stainless(bake):
@@ -119,65 +121,10 @@ def test_missing_dockerfile_is_explained(bake):
 # --- with Docker ---------------------------------------------------------------------------
 
 
-def docker_or_skip() -> None:
-    from stainless.container.docker_engine import ensure_reachable
-    from stainless.core.errors import BackendError
-
-    try:
-        ensure_reachable(timeout_s=15)
-    except BackendError as exc:
-        reason = f"no Docker engine: {exc.render()}"
-        if os.environ.get("STAINLESS_REQUIRE_DOCKER") == "1":
-            pytest.fail(f"STAINLESS_REQUIRE_DOCKER=1 but {reason}")
-        pytest.skip(reason)
-
-
-def docker(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["docker", *args], capture_output=True, text=True, timeout=timeout)
-
-
-def base_image() -> str | None:
-    """The local Debian base in CI (no Docker Hub there), else the Dockerfile's default."""
-    if BUILD_SETTINGS.get("STAINLESS_TEST_BASE_IMAGE"):
-        return BUILD_SETTINGS["STAINLESS_TEST_BASE_IMAGE"]
-    return LOCAL_BASE if docker("image", "inspect", LOCAL_BASE).returncode == 0 else None
-
-
-class Built:
-    def __init__(self, project: Path, image_id: str, seconds: float, base: str | None) -> None:
-        self.project = project
-        self.image_id = image_id
-        self.seconds = seconds
-        self.base = base
-
-
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
     """One baked project, preprocessed by our pipeline, and its image."""
-    docker_or_skip()
-    from cookiecutter.main import cookiecutter
-    from stainless.project.template import template_dir
-
-    out = tmp_path_factory.mktemp("image")
-    project = Path(cookiecutter(str(template_dir()), no_input=True, output_dir=str(out)))
-    prep = subprocess.run(
-        [*STAINLESS, "preprocess", "--run-id", "r1"],
-        cwd=project,
-        env=clean_env(),
-        capture_output=True,
-        text=True,
-    )
-    assert prep.returncode == 0, prep.stderr[-2000:]
-    command = [*STAINLESS, "container", "build", "-C", str(project), "--tag", TEST_TAG, "--json"]
-    chosen = base_image()
-    if chosen:
-        command += ["--base-image", chosen]
-    started = time.monotonic()
-    result = subprocess.run(command, env=clean_env(), capture_output=True, text=True, timeout=900)
-    assert result.returncode == 0, result.stderr[-4000:]
-    report = json.loads(result.stdout)
-    assert report["image_id"].startswith("sha256:") and report["tag"] == TEST_TAG
-    return Built(project, report["image_id"], time.monotonic() - started, chosen)
+    return build_example_image(tmp_path_factory.mktemp("image"))
 
 
 @pytest.fixture
@@ -190,18 +137,16 @@ def containers() -> Iterator[list[str]]:
 
 
 def opt_ml(root: Path, project: Path, splits: tuple[str, ...] = ("train", "validation")) -> Path:
-    """A host folder laid out like /opt/ml, writable by the image's unprivileged user."""
-    datasets = project / ".stainless" / "store" / "runs" / "r1" / "datasets"
+    """A host folder laid out like /opt/ml, with the permissions pytest gave it (0700 folders
+    owned by whoever runs the tests): the image runs as root, as SageMaker's does."""
     for split in splits:
         channel = root / "input" / "data" / split
         channel.mkdir(parents=True)
-        (channel / f"{split}.parquet").write_bytes((datasets / f"{split}.parquet").read_bytes())
+        (channel / f"{split}.parquet").write_bytes(split_file(project, split).read_bytes())
     (root / "input" / "config").mkdir(parents=True, exist_ok=True)
     (root / "input" / "config" / "hyperparameters.json").write_text('{"alpha": "0.8"}')
     for folder in ("model", "output"):
         (root / folder).mkdir(parents=True, exist_ok=True)
-    for path in [root, *root.rglob("*")]:
-        path.chmod(0o777 if path.is_dir() else 0o644)
     return root
 
 
@@ -218,12 +163,6 @@ def run_train(
         *extra, built.image_id, "train",
         timeout=300,
     )  # fmt: skip
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.mark.docker
@@ -274,7 +213,6 @@ def test_broken_training_writes_the_failure_file(built, tmp_path, containers):
     root = opt_ml(tmp_path / "opt-ml", built.project)
     broken = tmp_path / "train.py"
     broken.write_text("def train(datasets, ctx):\n    raise RuntimeError('deliberately broken')\n")
-    broken.chmod(0o644)
     failed = run_train(built, root, containers, "-v", f"{broken}:/opt/program/train.py:ro")
     assert failed.returncode == 1, failed.stderr[-3000:]
     assert (root / "output" / "failure").read_text().strip() == (
@@ -296,9 +234,11 @@ def test_missing_channel_is_reported(built, tmp_path, containers):
 
 @pytest.mark.docker
 @pytest.mark.integration
-def test_image_runs_as_an_unprivileged_user_with_the_contract_entry_point(built):
+def test_image_runs_as_root_with_the_contract_entry_point(built):
     config = json.loads(docker("image", "inspect", built.image_id).stdout)[0]["Config"]
-    assert config["User"] == "model"
+    # SageMaker mounts channels and outputs owned by root and never chowns them: a USER line
+    # breaks training and processing (tests/container/test_sagemaker_local_mode.py shows it).
+    assert config["User"] in ("", "root", "0")
     assert config["Entrypoint"] == ["/opt/venv/bin/stainless", "container", "entrypoint"]
     assert "8080/tcp" in config["ExposedPorts"]
     assert config["Labels"]["org.opencontainers.image.title"] == "house-prices"
@@ -315,7 +255,7 @@ def test_image_runs_as_an_unprivileged_user_with_the_contract_entry_point(built)
 @pytest.mark.docker
 @pytest.mark.integration
 def test_a_rebuild_reuses_the_wheel_cache_and_layers(built):
-    command = [*STAINLESS, "container", "build", "-C", str(built.project), "--tag", TEST_TAG]
+    command = [*STAINLESS, "container", "build", "-C", str(built.project), "--tag", built.tag]
     if built.base:
         command += ["--base-image", built.base]
     started = time.monotonic()
@@ -324,6 +264,68 @@ def test_a_rebuild_reuses_the_wheel_cache_and_layers(built):
     assert again.returncode == 0, again.stderr[-3000:]
     assert again.stdout.strip() == built.image_id  # same inputs, same image
     assert seconds < 90, f"a rebuild took {seconds:.0f}s (first build: {built.seconds:.0f}s)"
+
+
+@pytest.mark.docker
+@pytest.mark.integration
+def test_login_then_build_push_reach_a_real_registry(built, tmp_path, monkeypatch):
+    """CI's build-and-push-image job, command for command: `stainless container login` (an ECR
+    token from moto's ECR) and `stainless container build --push`, against Debian's
+    docker-registry on loopback demanding that token as ECR does."""
+    from support.moto_server import moto_server
+
+    monkeypatch.setenv("DOCKER_CONFIG", str(tmp_path / "docker-config"))  # our logins only
+    with (
+        moto_server(monkeypatch),
+        docker_registry(
+            tmp_path / "registry", users={"AWS": f"{MOTO_ACCOUNT}-auth-token"}
+        ) as registry,
+    ):
+        command = [*STAINLESS, "container", "build", "-C", str(built.project)]
+        command += ["--tag", "house-prices:abc123", "--push", registry, "--json"]
+        if built.base:
+            command += ["--base-image", built.base]
+        refused = subprocess.run(command, env=clean_env(), capture_output=True, text=True)
+        assert refused.returncode != 0
+        assert f"stainless container login {registry}" in refused.stderr  # says what to do
+
+        login = [*STAINLESS, "container", "login", registry, "--registry-id", MOTO_ACCOUNT]
+        logged_in = subprocess.run(login, env=clean_env(), capture_output=True, text=True)
+        assert logged_in.returncode == 0, logged_in.stderr[-3000:]
+        assert f"{MOTO_ACCOUNT}-auth-token" not in logged_in.stdout + logged_in.stderr
+        pushed = subprocess.run(command, env=clean_env(), capture_output=True, text=True)
+        assert pushed.returncode == 0, pushed.stderr[-3000:]
+        report = json.loads(pushed.stdout)
+        reference = f"{registry}/house-prices:abc123"
+        assert report["pushed"] == reference and report["image_id"] == built.image_id
+        listing = httpx.get(
+            f"http://{registry}/v2/house-prices/tags/list",
+            auth=("AWS", f"{MOTO_ACCOUNT}-auth-token"),
+            timeout=10,
+        )
+        assert listing.json() == {"name": "house-prices", "tags": ["abc123"]}
+        # What SageMaker does with the URI: pull it (after forgetting the local tag).
+        assert docker("rmi", reference).returncode == 0
+        pulled = docker("pull", reference, timeout=300)
+        assert pulled.returncode == 0, pulled.stderr
+        inspected = json.loads(docker("image", "inspect", reference).stdout)[0]
+        assert inspected["Id"] == built.image_id
+        docker("rmi", reference)
+
+
+def test_login_names_the_registry_when_aws_refuses(monkeypatch, tmp_path):
+    from click.testing import CliRunner
+    from stainless.cli import main
+
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")  # nobody answers
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "x")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "y")
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    registry = "123456789012.dkr.ecr.eu-west-1.amazonaws.com"
+    result = CliRunner().invoke(main, ["container", "login", registry])
+    assert result.exit_code != 0
+    assert f"cannot get an ECR login token for {registry}" in result.output
+    assert "ecr:GetAuthorizationToken" in result.output
 
 
 def wait_for_ping(base: str, container: str, timeout_s: float = 90) -> None:
@@ -340,3 +342,15 @@ def wait_for_ping(base: str, container: str, timeout_s: float = 90) -> None:
             pass
         time.sleep(0.25)
     raise AssertionError(f"{base}/ping did not answer 200 within {timeout_s}s")
+
+
+@pytest.mark.docker
+@pytest.mark.integration
+def test_credential_files_stay_out_of_the_image(built):
+    found = docker(
+        "run", "--rm", "--entrypoint", "find", built.image_id, "/opt/program",
+        "(", "-name", ".env", "-o", "-name", "*.pem", "-o", "-name", "*.key", ")",
+    )  # fmt: skip
+    assert found.returncode == 0, found.stderr
+    assert found.stdout.strip() == ""
+    assert (built.project / ".env").is_file()  # they were there to be copied

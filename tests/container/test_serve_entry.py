@@ -18,6 +18,7 @@ from stainless.container.serve_entry import (
     FAILURE_LIMIT,
     OPT_ML_ENV,
     OptMl,
+    capture_store,
     port_from_env,
     read_hyperparameters,
     run,
@@ -143,9 +144,58 @@ def entrypoint_env(opt: OptMl, **extra: str) -> dict[str, str]:
     return {**env, OPT_ML_ENV: str(opt.root), "STAINLESS_LOG_FORMAT": "plain", **extra}
 
 
+LOAD_MODEL_NEEDS_THE_SECRET = """
+
+_load_model = load_model
+
+
+def load_model(artifact_dir):
+    # The endpoint container must have fetched the secret itself (compared by hash).
+    import hashlib
+    import os
+
+    value = os.environ.get("MODEL_API_KEY", "").encode()
+    if hashlib.sha256(value).hexdigest() != "{digest}":
+        raise RuntimeError("MODEL_API_KEY did not reach this process")
+    return _load_model(artifact_dir)
+"""
+
+
 @pytest.mark.integration
-def test_train_then_serve_through_the_entry_point(bake, tmp_path):
+def test_train_then_serve_through_the_entry_point(bake, tmp_path, monkeypatch):
+    """Also, as in SageMaker: the job and the container get no secret in their environment,
+    only model.yaml's reference; each fetches it (from moto's Secrets Manager) before the hooks
+    run, and never prints it."""
+    import hashlib
+
+    import boto3
+    import yaml
+    from support.moto_server import moto_server
+
+    secret = "sk-container-only-31337"
     project = bake()
+    config = yaml.safe_load((project / "model.yaml").read_text())
+    config["secrets"] = {"MODEL_API_KEY": "secretsmanager://ml/model-api#key"}
+    (project / "model.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+    digest = hashlib.sha256(secret.encode()).hexdigest()
+    with (project / "model.py").open("a") as model_py:
+        model_py.write(LOAD_MODEL_NEEDS_THE_SECRET.replace("{digest}", digest))
+    monkeypatch.delenv("MODEL_API_KEY", raising=False)
+    with moto_server(monkeypatch):
+        boto3.client("secretsmanager").create_secret(
+            Name="ml/model-api", SecretString=json.dumps({"key": secret})
+        )
+        trained, output, opt = train_then_serve(project, tmp_path)
+    for logs in (trained.stdout + trained.stderr, output):
+        assert "secrets resolved into this process: MODEL_API_KEY" in logs
+        assert secret not in logs
+    monkeypatch.setenv("MODEL_API_KEY", secret)  # only now, for loading it in this process
+    LoadedModel.from_bundle(opt.model_dir).self_test()
+
+
+def train_then_serve(
+    project: Path, tmp_path: Path
+) -> tuple[subprocess.CompletedProcess[str], str, OptMl]:
     opt = opt_ml_with_channels(project, tmp_path / "opt-ml")
     (opt.model_dir / "stale.txt").parent.mkdir(parents=True)
     (opt.model_dir / "stale.txt").write_text("left from an earlier job")
@@ -164,7 +214,6 @@ def test_train_then_serve_through_the_entry_point(bake, tmp_path):
     assert manifest["run_id"] == "house-prices-2026-11-28"
     assert manifest["lineage"]["hyperparameters"] == {"alpha": 2.5}
     assert (opt.output_data_dir / "figures" / "coefficients.png").is_file()
-    LoadedModel.from_bundle(opt.model_dir).self_test()
 
     port = free_port()
     server = subprocess.Popen(
@@ -189,6 +238,7 @@ def test_train_then_serve_through_the_entry_point(bake, tmp_path):
     # in a container that re-raise is ignored and the exit code is 0).
     assert server.returncode in (0, -signal.SIGTERM), output[-3000:]
     assert "Application shutdown complete" in output
+    return trained, output, opt
 
 
 @pytest.mark.integration
@@ -218,3 +268,15 @@ def wait_for_ping(base: str, process: subprocess.Popen[str], timeout_s: float = 
             pass
         time.sleep(0.2)
     raise AssertionError(f"{base}/ping did not answer 200 within {timeout_s}s")
+
+
+def test_the_server_captures_to_an_outside_store_unless_the_endpoint_does():
+    from stainless.project.config import config_from_mapping
+
+    document = {"name": "house-prices", "owner": "j", "target": "price", "metric": "rmse"}
+    on_s3 = config_from_mapping({**document, "store": "s3://acme/house-prices"}, Path("/p"))
+    local = config_from_mapping(document, Path("/p"))
+    assert capture_store(on_s3, {}) == "s3://acme/house-prices"
+    assert capture_store(on_s3, {"STAINLESS_CAPTURE": "off"}) is None  # SageMaker captures
+    assert capture_store(local, {}) is None  # inside the container: nobody would read it
+    assert capture_store(None, {}) is None

@@ -22,6 +22,9 @@ environments:
   aws:
     store: s3://ml-artifacts/churn-risk
     registry: sagemaker://churn-risk
+    endpoint: sagemaker://churn-risk
+    secrets:
+      SNOWFLAKE_PASSWORD: secretsmanager://ml/snowflake#password
 """
 
 

@@ -241,3 +241,53 @@ def test_forced_promotion_without_canary(airflow_run) -> None:
     assert _marker(project, run_id, "finalize")["outcome"] == "promoted"
     production = [v for v in _versions(project) if v["status"] == "production"]
     assert [v["run_id"] for v in production] == [_marker(project, run_id, "train")["run_id"]]
+
+
+CONNECTIONS_SCRIPT = """
+import hashlib, json, os
+from dag_generator import tasks
+names = tasks.connections_to_env()
+print(json.dumps({
+    "set": names,
+    "sha256": {n: hashlib.sha256(os.environ[n].encode()).hexdigest() for n in names},
+    "user": os.environ.get("SNOWFLAKE_USER"),
+}))
+"""
+
+
+def test_airflow_connections_become_the_task_environment(tmp_path: Path) -> None:
+    """At task run time the stainless_* connections (here from Airflow's environment-variable
+    secrets backend) fill the variables the backends read; a variable already set wins and
+    undefined connections are skipped. Only names are logged."""
+    import hashlib
+
+    password, token = "pw-from-an-airflow-connection", "xoxb-from-an-airflow-connection"
+    env = _clean_env(
+        AIRFLOW_HOME=str(tmp_path / "airflow-home"),
+        AIRFLOW_CONN_STAINLESS_SNOWFLAKE=json.dumps(
+            {"conn_type": "snowflake", "login": "ML_BOT", "password": password}
+        ),
+        AIRFLOW_CONN_STAINLESS_SLACK=json.dumps({"conn_type": "slack", "password": token}),
+        SNOWFLAKE_USER="already-set",
+    )
+    env.pop("SNOWFLAKE_PASSWORD", None)
+    env.pop("SLACK_BOT_TOKEN", None)
+    env.pop("SLACK_WEBHOOK_URL", None)
+    done = subprocess.run(
+        [str(_airflow_bin("python")), "-c", CONNECTIONS_SCRIPT],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    found = json.loads(done.stdout.strip().splitlines()[-1])
+    assert sorted(found["set"]) == ["SLACK_BOT_TOKEN", "SNOWFLAKE_PASSWORD"]
+    assert found["user"] == "already-set"
+    assert found["sha256"] == {
+        "SNOWFLAKE_PASSWORD": hashlib.sha256(password.encode()).hexdigest(),
+        "SLACK_BOT_TOKEN": hashlib.sha256(token.encode()).hexdigest(),
+    }
+    logs = done.stdout + done.stderr
+    assert "from Airflow connections: SLACK_BOT_TOKEN, SNOWFLAKE_PASSWORD" in logs
+    assert password not in logs and token not in logs

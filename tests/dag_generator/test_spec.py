@@ -95,3 +95,14 @@ def test_impossible_resources_on_aws_say_which_key(model_dir: Path) -> None:
     )
     with pytest.raises(ConfigError, match="resources.train"):
         build_spec(load_config(model_dir, env="aws"), "aws")
+
+
+def test_the_template_aws_dag_rolls_out_with_production_settings(bake) -> None:
+    """rollout.local (seconds-long steps for a laptop) never reaches the aws DAG: its endpoint
+    is SageMaker, so the sensor pokes at the production tick and waits the production deadline."""
+    project = bake()
+    local = build_spec(load_config(project), "local")
+    aws = build_spec(load_config(project, env="aws"), "aws", image="img:1")
+    assert local["rollout"]["poke_interval_s"] == 2
+    assert aws["rollout"]["poke_interval_s"] == 60
+    assert aws["rollout"]["timeout_s"] == 21600 + 3600

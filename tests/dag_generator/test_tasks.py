@@ -3,6 +3,7 @@ baked model: the local target runs the real stages; the aws target starts real (
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -124,3 +125,59 @@ def test_aws_job_that_records_no_result_fails_the_task(
         markers.mark_completed(project.store, "run-2", "train", record)
         assert tasks.run_on_sagemaker(project, spec, "train", "run-2").version == 7
         assert len(boto3.client("sagemaker").list_training_jobs()["TrainingJobSummaries"]) == 1
+
+
+@pytest.mark.integration
+def test_aws_jobs_and_the_dag_file_carry_secret_references_never_values(
+    bake, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import json
+
+    import boto3
+    import httpx
+
+    from dag_generator.render import render_dag_file
+
+    token = "xoxb-worker-only-secret-42"
+    monkeypatch.delenv("SLACK_BOT_TOKEN", raising=False)
+    config = load_config(bake(), env="aws")
+    spec = build_spec(
+        config, "aws", image="img:1", role_arn="arn:aws:iam::1:role/r", output_uri="s3://out/jobs"
+    )
+    spec["config"]["environments"]["aws"]["store"] = f"file://{tmp_path / 'store'}"
+    reference = spec["config"]["environments"]["aws"]["secrets"]["SLACK_BOT_TOKEN"]
+    assert reference == "secretsmanager://stainless/slack#bot_token"
+    # The job definitions exactly as sent to SageMaker (moto does not keep Environment): every
+    # client of the default session reports the parameters of its sagemaker calls.
+    sent: dict[str, dict] = {}
+    session = boto3.session.Session()
+    session.events.register(
+        "provide-client-params.sagemaker",
+        lambda params, model, **_: sent.setdefault(model.name, json.loads(json.dumps(params))),
+    )
+    monkeypatch.setattr(boto3, "DEFAULT_SESSION", session)
+    with moto_server(monkeypatch) as url:
+        httpx.post(f"{url}/moto-api/reset").raise_for_status()
+        boto3.client("secretsmanager").create_secret(
+            Name="stainless/slack", SecretString=json.dumps({"bot_token": token})
+        )
+        project = tasks.open_project(spec)
+        project.use_secrets()  # the worker holds the token (it notifies)...
+        assert os.environ["SLACK_BOT_TOKEN"] == token
+        for stage in ("preprocess", "train"):  # ...and starts the jobs
+            with pytest.raises(StageError, match="recorded no result"):
+                tasks.run_on_sagemaker(project, spec, stage, "run-1")
+    created = {name: request for name, request in sent.items() if name.startswith("Create")}
+    assert set(created) == {"CreateProcessingJob", "CreateTrainingJob"}
+    for operation, request in created.items():
+        # Only the run id, the log format and the environment's name: the job resolves the
+        # secrets itself from model.yaml in the image, with its own IAM role.
+        assert request["Environment"] == {
+            "STAINLESS_RUN_ID": "run-1",
+            "STAINLESS_LOG_FORMAT": "plain",
+            "STAINLESS_ENV": "aws",
+        }, operation
+        assert token not in json.dumps(request, default=str)
+    dag_file = render_dag_file(spec)
+    assert reference in dag_file and token not in dag_file
+    assert token not in caplog.text

@@ -1,15 +1,63 @@
+import dataclasses
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
+from stainless.core.errors import ConfigError
 from stainless.pipeline.metrics import compute_metric, improvement
-from stainless.pipeline.promotion import judge
+from stainless.pipeline.promotion import (
+    BootstrapSettings,
+    PromotionPolicy,
+    judge,
+    promotion_schema,
+)
+from stainless.project.config import config_from_mapping
 
-POLICY = {
-    "min_improvement": 0.0,
-    "improvement": "relative",
-    "threshold": None,
-    "bootstrap": {"enabled": False, "confidence": 0.95, "samples": 300, "seed": 0},
-}
+MINIMAL = {"name": "house-prices", "owner": "jane", "target": "price", "metric": "rmse"}
+
+BOOTSTRAP = {"enabled": False, "confidence": 0.95, "samples": 300, "seed": 0}
+POLICY = PromotionPolicy.from_mapping({"bootstrap": BOOTSTRAP})
+
+
+def test_policy_fields_and_defaults_are_the_schemas() -> None:
+    # One source of truth: the schema. A key added to one side only, or a default that differs
+    # between the dataclass and the schema, fails here.
+    schema = promotion_schema()
+    assert [f.name for f in dataclasses.fields(PromotionPolicy)] == list(schema["properties"])
+    bootstrap = schema["properties"]["bootstrap"]["properties"]
+    assert [f.name for f in dataclasses.fields(BootstrapSettings)] == list(bootstrap)
+    loaded = config_from_mapping(dict(MINIMAL), Path("/p"))["promotion"]
+    assert PromotionPolicy.from_mapping(loaded) == PromotionPolicy()
+    assert PromotionPolicy.from_mapping(None) == PromotionPolicy.from_mapping({})
+    assert PromotionPolicy().as_dict() == loaded
+    assert PromotionPolicy().bootstrap.samples == bootstrap["samples"]["default"]
+
+
+@pytest.mark.parametrize(
+    ("mapping", "key"),
+    [
+        ({"improvement": "percent"}, "promotion.improvement"),
+        ({"min_improvement": -1}, "promotion.min_improvement"),
+        ({"bootstrap": {"samples": 5}}, "promotion.bootstrap.samples"),
+        ({"bootstrap": {"confidence": 1.5}}, "promotion.bootstrap.confidence"),
+        ({"treshold": 0.5}, "promotion.treshold"),
+        (["threshold"], "promotion"),
+    ],
+)
+def test_invalid_settings_name_file_key_and_fix(mapping, key) -> None:
+    with pytest.raises(ConfigError) as caught:
+        PromotionPolicy.from_mapping(mapping)
+    error = caught.value
+    assert (error.file, error.key) == ("model.yaml", key)
+    assert error.fix
+
+
+def test_required_improvement() -> None:
+    relative = PromotionPolicy.from_mapping({"min_improvement": 0.1})
+    assert relative.required_improvement(-5.0) == pytest.approx(0.5)
+    absolute = PromotionPolicy.from_mapping({"min_improvement": 0.1, "improvement": "absolute"})
+    assert absolute.required_improvement(-5.0) == pytest.approx(0.1)
 
 
 def evaluation(candidate, production):
@@ -20,7 +68,11 @@ def evaluation(candidate, production):
 def test_first_version_is_promoted_unless_it_misses_the_threshold():
     assert judge(evaluation(5.0, None), pd.DataFrame(), POLICY, "rmse", "minimize").promote
     verdict = judge(
-        evaluation(5.0, None), pd.DataFrame(), {**POLICY, "threshold": 4.0}, "rmse", "minimize"
+        evaluation(5.0, None),
+        pd.DataFrame(),
+        dataclasses.replace(POLICY, threshold=4.0),
+        "rmse",
+        "minimize",
     )
     assert not verdict.promote and "misses the threshold (at most 4)" in verdict.reason
 
@@ -40,7 +92,7 @@ def test_min_improvement(candidate, production, direction, policy, promote):
     verdict = judge(
         evaluation(candidate, production),
         pd.DataFrame(),
-        {**POLICY, **policy},
+        PromotionPolicy.from_mapping({"bootstrap": BOOTSTRAP, **policy}),
         "rmse" if direction == "minimize" else "accuracy",
         direction,
     )
@@ -68,7 +120,7 @@ def predictions(noise_candidate, noise_production, n=400, seed=1):
 
 
 def test_bootstrap_promotes_only_a_confident_improvement():
-    policy = {**POLICY, "bootstrap": {**POLICY["bootstrap"], "enabled": True}}
+    policy = PromotionPolicy.from_mapping({"bootstrap": {**BOOTSTRAP, "enabled": True}})
     clear = predictions(0.5, 1.0)
     table_eval = evaluation(
         compute_metric("rmse", clear.y_true, clear.candidate_pred, None),

@@ -110,7 +110,9 @@ def drive_traffic(
     return sent
 
 
-def test_a_pending_action_is_completed_exactly_once(bake, monkeypatch):
+def test_a_pending_action_is_completed_exactly_once_and_no_traffic_is_inconclusive(
+    bake, monkeypatch
+):
     path = bake()
     project, _ = project_with(path, monkeypatch, alpha=300)
     assert run_lifecycle(project, "v1", in_process=True).ok
@@ -133,11 +135,27 @@ def test_a_pending_action_is_completed_exactly_once(bake, monkeypatch):
     again = controller.tick(project, "v2")
     assert again.step_index == 1  # not applied twice
 
+    # Then nobody sends a request until past the deadline (local: 300 s): the rollout ends
+    # inconclusive, "not enough traffic", announced as a warning, not as a failure.
+    deadline = controller.rollout_policy(project.config).max_duration_seconds
+    ended = controller.tick(project, "v2", now=again.rollout_started_at + deadline + 1)
+    assert ended.state == "rolled_back"
+    assert ended.decisions[-1]["cause"] == "not_enough_traffic"
+    step = [e for e in notes.sent if e.kind == "rollout_step"][-1]
+    assert step.severity == "warning" and "inconclusive (not enough traffic)" in step.title
+    assert Finalize().run(project, "v2").outcome == "inconclusive"
+    final = [e for e in notes.sent if e.kind == "rolled_back"][-1]
+    assert final.severity == "warning" and "not enough traffic" in final.title
+    assert [v.name for v in project.endpoint.status().variants] == ["v1"]
+
 
 def test_kill_9_of_the_controller_at_any_moment_resumes(bake, monkeypatch):
     path = bake()
     config = yaml.safe_load((path / "model.yaml").read_text())
     config["rollout"]["local"]["tick_seconds"] = 0.5
+    # Enough requests per step that the rollout outlives several controllers even when they
+    # start fast (traffic counts while a controller is down, so a short rollout ends in two).
+    config["rollout"]["local"]["min_requests_per_step"] = 800
     (path / "model.yaml").write_text(yaml.safe_dump(config))
     project, _ = project_with(path, monkeypatch, alpha=300)
     assert run_lifecycle(project, "v1", in_process=True).ok

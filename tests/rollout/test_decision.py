@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 
 import numpy as np
 import pytest
@@ -145,13 +144,31 @@ def test_latency_uses_a_median_so_one_cold_start_tick_does_not_trip_it() -> None
     ]
     decision = decide(POLICY, observations(ticks), 5 * MINUTE)
     assert decision.action == "wait"
-    assert decision.evidence["candidate_p95_ms"] == 100.0
+    assert decision.evidence["candidate_latency_ms"] == 100.0
+    assert decision.evidence["latency_ratio"] == 1.0
+
+
+def test_a_busy_endpoints_slow_first_minute_at_a_new_weight_does_not_roll_back() -> None:
+    # 50 req/s at 50 %: each tick brings 1,500 candidate requests, so one tick alone is past
+    # latency_min_requests. The first minute at the new weight is 2x slower (cold caches).
+    before = [t for step in range(3) for t in healthy_ticks(step, 2, cand=1500, prod=1500)]
+    cold = tick(3, 1500, 15, 1500, 15, cand_p95=200.0)
+    warm = [tick(3, 1500, 15, 1500, 15) for _ in range(3)]
+    for n in range(4):
+        obs = observations([*before, cold, *warm[:n]], step=3, step_started_at=6 * MINUTE)
+        assert decide(POLICY, obs, (7 + n) * MINUTE).action != "rollback"
+    # A candidate slow in every tick is rolled back once three ticks agree.
+    slow = [tick(3, 1500, 15, 1500, 15, cand_p95=200.0) for _ in range(3)]
+    obs = observations([*before, *slow], step=3, step_started_at=6 * MINUTE)
+    decision = decide(POLICY, obs, 9 * MINUTE)
+    assert (decision.action, decision.cause) == ("rollback", "latency_guard")
+    assert decision.evidence["latency_ticks"] == 3
 
 
 def test_unknown_latency_is_ignored() -> None:
     ticks = [tick(0, 100, 1, 1900, 19, cand_p95=None, prod_p95=None) for _ in range(5)]
     decision = decide(POLICY, observations(ticks), 5 * MINUTE)
-    assert decision.evidence["candidate_p95_ms"] is None
+    assert decision.evidence["candidate_latency_ms"] is None
     assert decision.action == "wait"
 
 
@@ -166,6 +183,20 @@ def test_deadline_applies_on_inconclusive(on_inconclusive: str, action: str, pau
     assert "deadline" in decision.reason
     if on_inconclusive == "promote":  # too little data: refuses to promote, holds instead
         assert "minimum" in decision.reason
+    # 300 of 1,500 requests: the traffic, not the model, is why it ended.
+    assert decision.cause == "not_enough_traffic" and decision.inconclusive
+    assert decision.reason.startswith("Not enough traffic (no verdict on the model)")
+    assert "300 of the 1,500 candidate requests" in decision.reason
+    assert "rollout.max_duration_seconds" in decision.reason
+
+
+def test_a_deadline_with_the_sample_collected_is_not_called_a_lack_of_traffic() -> None:
+    policy = RolloutPolicy(min_bake_seconds=3600)
+    ticks = healthy_ticks(0, 16)  # 1,600 requests, but not an hour at the step yet
+    obs = observations(ticks, step_started_at=policy.max_duration_seconds - 600)
+    decision = decide(policy, obs, policy.max_duration_seconds)
+    assert (decision.action, decision.cause) == ("rollback", "deadline")
+    assert decision.inconclusive and "Not enough traffic" not in decision.reason
 
 
 def test_deadline_promote_with_enough_data_promotes() -> None:
@@ -194,8 +225,9 @@ def test_evidence_is_json_ready_and_complete() -> None:
         "log_likelihood_ratio",
         "log_threshold",
         "candidate_requests_step",
-        "candidate_p95_ms",
-        "production_p95_ms",
+        "candidate_latency_ms",
+        "production_latency_ms",
+        "latency_ratio",
     ):
         assert key in decision.evidence
     full = decide(POLICY, observations([tick(0, 100, 100, 900, 0)]), 60.0)
@@ -214,7 +246,7 @@ def test_evidence_is_json_ready_and_complete() -> None:
         lambda: StepObservations(1, 0.0, 0.0, [tick(1, 10, 0, 10, 0), tick(0, 10, 0, 10, 0)]),
         lambda: StepObservations(0, -1.0, 0.0),
         lambda: decide(POLICY, StepObservations(4, 0.0, 0.0), 0.0),  # 100 % is the promotion
-        lambda: StepObservations(0, 0.0, 0.0).add_tick(tick(1, 10, 0, 10, 0)),
+        lambda: StepObservations(0, 0.0, 0.0, [object()]),  # type: ignore[list-item]
     ],
 )
 def test_bad_inputs_are_rejected(build) -> None:  # type: ignore[no-untyped-def]
@@ -222,69 +254,45 @@ def test_bad_inputs_are_rejected(build) -> None:  # type: ignore[no-untyped-def]
         build()
 
 
-def simulate_rollout(seed: int, ratio: float, incremental: bool) -> tuple[list[Decision], int]:
+def simulate_rollout(seed: int, ratio: float) -> tuple[list[Decision], int]:
     """Drive decide() like a controller; return all decisions and candidate requests served."""
     rng = np.random.default_rng(seed)
-    obs = StepObservations(0, 0.0, 0.0)
+    step, started = 0, 0.0
     history: list[Tick] = []
     decisions: list[Decision] = []
     served = 0
     for minute in range(1, 400):
-        weight = POLICY.observed_steps[obs.step_index] / 100
+        weight = POLICY.observed_steps[step] / 100
         total = rng.poisson(800)
         cand = int(rng.binomial(total, weight))
         prod = total - cand
-        new = tick(
-            obs.step_index,
-            cand,
-            int(rng.binomial(cand, 0.01 * ratio)),
-            prod,
-            int(rng.binomial(prod, 0.01)),
-            cand_p95=float(rng.normal(100, 5)),
+        history.append(
+            tick(
+                step,
+                cand,
+                int(rng.binomial(cand, 0.01 * ratio)),
+                prod,
+                int(rng.binomial(prod, 0.01)),
+                cand_p95=float(rng.normal(100, 5)),
+            )
         )
         served += cand
-        history.append(new)
-        if incremental:
-            obs = obs.add_tick(new)
-        else:
-            obs = StepObservations(obs.step_index, obs.step_started_at, 0.0, list(history))
-        decision = decide(POLICY, obs, minute * MINUTE)
+        decision = decide(POLICY, StepObservations(step, started, 0.0, history), minute * MINUTE)
         decisions.append(decision)
         if decision.action in ("promote", "rollback"):
             break
         if decision.action == "advance":
-            obs = (
-                obs.next_step(minute * MINUTE)
-                if incremental
-                else StepObservations(obs.step_index + 1, minute * MINUTE, 0.0, list(history))
-            )
+            step, started = step + 1, minute * MINUTE
     return decisions, served
-
-
-def test_incremental_observations_decide_exactly_like_rebuilt_ones() -> None:
-    for seed, ratio in ((1, 1.0), (2, 2.0)):
-        fast, _ = simulate_rollout(seed, ratio, incremental=True)
-        slow, _ = simulate_rollout(seed, ratio, incremental=False)
-        assert [d.action for d in fast] == [d.action for d in slow]
-        for a, b in zip(fast, slow, strict=True):
-            assert a.evidence.keys() == b.evidence.keys()
-            for key, value in a.evidence.items():
-                other = b.evidence[key]
-                assert (value is None and other is None) or math.isclose(
-                    value,
-                    other,
-                    rel_tol=1e-9,
-                    abs_tol=1e-9,  # type: ignore[arg-type]
-                ), key
 
 
 def test_end_to_end_healthy_promotes_and_a_3x_regression_never_does() -> None:
     for seed in range(6):
-        decisions, served = simulate_rollout(100 + seed, 1.0, incremental=True)
+        decisions, served = simulate_rollout(100 + seed, 1.0)
         assert decisions[-1].action == "promote"
         assert served >= POLICY.min_promotion_requests
         assert [d.action for d in decisions].count("advance") == 3
-        decisions, served = simulate_rollout(200 + seed, 3.0, incremental=True)
+        decisions, served = simulate_rollout(200 + seed, 3.0)
         assert decisions[-1].action == "rollback"
         assert served < 2000
 

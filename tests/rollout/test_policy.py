@@ -1,13 +1,27 @@
-"""Rollout policy: defaults, validation that names the key, and the JSON-Schema fragment."""
+"""Rollout policy: defaults and constraints from model.schema.json, errors that name the key."""
 
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 from typing import Any
 
 import pytest
 from stainless.core.errors import ConfigError
-from stainless.rollout.policy import ROLLOUT_POLICY_SCHEMA, RolloutPolicy, RolloutPolicyError
+from stainless.project.config import config_from_mapping, model_schema
+from stainless.rollout.policy import (
+    CONTROLLER_KEYS,
+    RolloutPolicy,
+    RolloutPolicyError,
+    rollout_section_schema,
+)
+
+MINIMAL = {"name": "house-prices", "owner": "jane", "target": "price", "metric": "rmse"}
+
+
+def load(rollout: dict[str, Any]) -> None:
+    """Validate ``rollout:`` the way model.yaml is validated (raises ConfigError)."""
+    config_from_mapping({**MINIMAL, "rollout": rollout}, Path("/p"))
 
 
 def test_defaults() -> None:
@@ -32,6 +46,7 @@ def test_from_mapping_reads_yaml_values() -> None:
             "alpha": 0.05,
             "latency_guard_ratio": None,
             "latency_min_requests": 50,
+            "latency_percentile": "p99",
             "on_inconclusive": "pause",
             "mixture_prior_scale": 0.5,
         }
@@ -41,6 +56,7 @@ def test_from_mapping_reads_yaml_values() -> None:
     assert policy.min_bake_seconds == 300.0
     assert policy.max_duration_seconds == 7200.0
     assert policy.latency_guard_ratio is None
+    assert policy.latency_percentile == "p99"
     assert RolloutPolicy.from_mapping(policy.as_dict()) == policy
 
 
@@ -77,6 +93,8 @@ def test_direct_construction_is_checked_too() -> None:
         ("latency_guard_ratio", 0.9),
         ("latency_guard_ratio", float("inf")),
         ("latency_min_requests", 0),
+        ("latency_percentile", "p90"),
+        ("alpha", float("nan")),
         ("on_inconclusive", "maybe"),
         ("mixture_prior_scale", 0),
         ("mixture_prior_scale", 50),
@@ -85,8 +103,9 @@ def test_direct_construction_is_checked_too() -> None:
 def test_invalid_values_name_their_key(key: str, value: Any) -> None:
     with pytest.raises(ValueError) as caught:
         RolloutPolicy.from_mapping({key: value})
-    assert f"rollout.{key}" in str(caught.value)
+    assert caught.value.key.startswith(f"rollout.{key}")  # type: ignore[attr-defined]
     assert isinstance(caught.value, ConfigError)  # the CLI prints these without a traceback
+    assert caught.value.file == "model.yaml" and caught.value.fix
 
 
 def test_unknown_keys_are_named() -> None:
@@ -101,19 +120,34 @@ def test_policy_is_immutable() -> None:
         RolloutPolicy().alpha = 0.5  # type: ignore[misc]
 
 
-def test_schema_fragment_is_valid_draft_2020_12_and_documented() -> None:
-    jsonschema = pytest.importorskip("jsonschema")
-    jsonschema.Draft202012Validator.check_schema(ROLLOUT_POLICY_SCHEMA)
-    properties = ROLLOUT_POLICY_SCHEMA["properties"]
-    assert set(properties) == {f.name for f in dataclasses.fields(RolloutPolicy)}
-    for name, spec in properties.items():
-        assert spec.get("description"), name
-        assert "default" in spec, name
+def test_fields_are_the_schema_keys_and_defaults_the_schema_defaults() -> None:
+    # One source of truth: a key added to the schema without a field (or the reverse), or a
+    # default that differs between the two, fails here.
+    properties = rollout_section_schema()["properties"]
+    names = [f.name for f in dataclasses.fields(RolloutPolicy)]
+    assert set(names) == set(properties) - CONTROLLER_KEYS
+    schema_defaults = {name: properties[name]["default"] for name in names}
+    assert RolloutPolicy.from_mapping(schema_defaults) == RolloutPolicy()
+    loaded = config_from_mapping(dict(MINIMAL), Path("/p"))["rollout"]
+    assert {k: loaded[k] for k in names} == schema_defaults
+    assert RolloutPolicy.from_mapping({k: loaded[k] for k in names}) == RolloutPolicy()
 
 
-def test_schema_defaults_are_the_policy_defaults() -> None:
-    defaults = {name: spec["default"] for name, spec in ROLLOUT_POLICY_SCHEMA["properties"].items()}
-    assert RolloutPolicy.from_mapping(defaults) == RolloutPolicy()
+def test_each_setting_is_defined_once_and_local_overrides_all_of_them() -> None:
+    # Constraints and descriptions live in $defs.rollout; `rollout` adds only the defaults and
+    # `rollout.local` only refers to the same definitions (no copy that could drift).
+    definitions = model_schema()["$defs"]["rollout"]
+    section = rollout_section_schema()["properties"]
+    local = section["local"]["properties"]
+    assert set(definitions) == set(section) - {"local"} == set(local)
+    for name, definition in definitions.items():
+        assert definition.get("description"), name
+        assert "default" not in definition, name
+        assert section[name] == {
+            "$ref": f"#/$defs/rollout/{name}",
+            "default": section[name]["default"],
+        }
+        assert local[name] == {"$ref": f"#/$defs/rollout/{name}"}
 
 
 @pytest.mark.parametrize(
@@ -124,29 +158,33 @@ def test_schema_defaults_are_the_policy_defaults() -> None:
         ({"steps": [0, 50]}, False),
         ({"alpha": 0.7}, False),
         ({"on_inconclusive": "retry"}, False),
+        ({"latency_percentile": "p99"}, True),
         ({"min_bake_seconds": "ninety"}, False),
         ({"stepz": [5]}, False),
     ],
 )
-def test_schema_agrees_with_from_mapping(instance: dict[str, Any], valid: bool) -> None:
-    jsonschema = pytest.importorskip("jsonschema")
-    validator = jsonschema.Draft202012Validator(ROLLOUT_POLICY_SCHEMA)
-    assert validator.is_valid(instance) is valid
+def test_model_yaml_validation_agrees_with_from_mapping(
+    instance: dict[str, Any], valid: bool
+) -> None:
     if valid:
+        load(instance)
         RolloutPolicy.from_mapping(instance)
+        load({"local": instance})
     else:
-        with pytest.raises(ValueError):
+        with pytest.raises(ConfigError, match=r"rollout\."):
+            load(instance)
+        with pytest.raises(ValueError, match=r"rollout\."):
             RolloutPolicy.from_mapping(instance)
+        with pytest.raises(ConfigError, match=r"rollout\.local\."):
+            load({"local": instance})
 
 
 def test_any_yaml_value_loads_or_fails_with_a_keyed_error() -> None:
     # Whatever a person writes under `rollout:`, from_mapping returns a policy or raises a
-    # RolloutPolicyError naming the key; never a TypeError from deep inside. And the schema is
-    # never stricter than the loader: a mapping that loads also passes model.yaml validation.
+    # RolloutPolicyError naming the key; never a TypeError from deep inside. And model.yaml
+    # validation is never stricter than the loader: a mapping that loads also passes it.
     hypothesis = pytest.importorskip("hypothesis")
-    jsonschema = pytest.importorskip("jsonschema")
     st = hypothesis.strategies
-    validator = jsonschema.Draft202012Validator(ROLLOUT_POLICY_SCHEMA)
     scalars = (
         st.none()
         | st.booleans()
@@ -165,6 +203,6 @@ def test_any_yaml_value_loads_or_fails_with_a_keyed_error() -> None:
         except RolloutPolicyError as error:
             assert "rollout." in str(error)
         else:
-            assert validator.is_valid(instance), instance
+            load(instance)
 
     check()

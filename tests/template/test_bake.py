@@ -75,8 +75,41 @@ def test_bake_renders_a_valid_project(bake, answers):
         assert raw["promotion"]["bootstrap"]["enabled"] is True
     if answers.get("data_source") == "snowflake":
         assert raw["environments"]["aws"]["data"].startswith("snowflake://")
+        assert set(raw["environments"]["aws"]["secrets"]) >= {
+            "SNOWFLAKE_USER",
+            "SNOWFLAKE_PASSWORD",
+        }
+    check_aws_environment(project, config.name)
     assert raw["slack"]["channel"].startswith("#")
     compile_all(project)
+
+
+def check_aws_environment(project: Path, name: str) -> None:
+    """The baked aws environment is complete: a SageMaker endpoint sized from resources.serve,
+    autoscaled, capturing to the model's S3 prefix, with production rollout settings and secrets
+    by reference; credentials files stay out of images and git."""
+    from stainless.project.hosting import endpoint_settings
+    from stainless.rollout.settings import effective_settings
+
+    aws = load_config(project, env="aws")
+    assert aws.backend("endpoint") == f"sagemaker://{name}"
+    settings = endpoint_settings(aws)
+    assert settings.instance_type == "ml.t2.medium"  # 1 cpu, 1 GiB: the cheapest endpoint type
+    assert settings.instance_count == 1
+    assert settings.autoscaling is not None and settings.autoscaling.max_instances == 4
+    assert settings.data_capture is not None
+    assert settings.data_capture.destination == f"s3://my-ml-artifacts/{name}/datacapture"
+    assert settings.data_capture.sampling_percentage == 5  # serving.capture_sample_rate 0.05
+    assert settings.container_env == {"STAINLESS_ENV": "aws", "STAINLESS_CAPTURE": "off"}
+    rollout = effective_settings(aws)
+    assert rollout["steps"] == [5, 10, 25, 50, 100] and rollout["latency_guard_ratio"] == 1.5
+    assert effective_settings(load_config(project))["steps"] == [25, 50, 100]  # local stays quick
+    assert all(ref.startswith("secretsmanager://") for ref in aws.secrets.values())
+    assert "SLACK_BOT_TOKEN" in aws.secrets
+    for ignore in (".dockerignore", ".gitignore"):
+        lines = (project / ignore).read_text().splitlines()
+        assert ".env" in lines and any(line.endswith("*.pem") for line in lines), ignore
+        assert any(line.endswith("*.key") for line in lines), ignore
 
 
 def compile_all(project: Path) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from packaging.requirements import Requirement
 
 BIN = Path(sys.executable).parent
 
@@ -88,17 +89,48 @@ def test_image_and_dag_ship_from_main_only(circleci, project):
     assert jobs["ship-dag"]["requires"] == ["build-and-push-image"]
 
     build = steps_text(circleci, "build-and-push-image")
-    assert "aws ecr get-login-password" in build and "docker login" in build
+    assert 'stainless container login "${ECR_REGISTRY:?' in build
     assert '--push "$ECR_REGISTRY"' in build and "stainless container build" in build
     ship = steps_text(circleci, "ship-dag")
     assert "stainless dags render --target aws --out dags/" in ship
-    assert "aws s3 sync dags/" in ship and "s3://${AIRFLOW_DAGS_BUCKET}/" in ship
-    sync = ship[ship.index("aws s3 sync") :]
-    assert "--delete" not in sync.split("\n- ")[0]  # other models' DAGs share the folder
+    assert "stainless dags upload" in ship and '--bucket "${AIRFLOW_DAGS_BUCKET:?' in ship
+    assert "--delete" not in ship  # other models' DAGs share the folder
     # The DAG runs the image this very commit built.
     assert '--image "${ECR_REGISTRY}/${MODEL_SLUG}:${CIRCLE_SHA1}"' in ship
     assert circleci["executors"]["python"]["environment"]["MODEL_SLUG"] == "churn-risk"
     assert '--tag "${MODEL_SLUG}:${CIRCLE_SHA1}"' in build
+
+
+# What a step may run besides `stainless`: installing Python packages, guards, the shell
+# plumbing CircleCI needs, and the two tools the lint/test jobs exist for.
+NOT_STAINLESS = re.compile(
+    r"^(python -m venv|~/venv/bin/pip |pip install ruff==|ruff |pytest |mkdir -p test-results$|"
+    r'wheel="\$\(ls |echo .*>> "\$BASH_ENV"$|: "\$\{[A-Z_]+:\?)'
+)
+
+
+def test_every_step_is_a_stainless_command(circleci):
+    """No logic in YAML: every step that does something is one `stainless` command (each is
+    tested end to end: container build --push and login in tests/cli/test_container.py,
+    container requirements below, dags render/upload in tests/dag_generator/test_cli.py)."""
+    lines = []
+    for job in circleci["jobs"]:
+        text = steps_text(circleci, job).replace("\\\n", " ")
+        lines += [line.strip() for line in text.splitlines()]
+    commands = [line for line in lines if line and not line.startswith("#")]
+    others = [c for c in commands if not re.match(r"^(~/venv/bin/)?stainless ", c)]
+    assert [c for c in others if not NOT_STAINLESS.match(c)] == []
+    assert not any(re.match(r"^(aws|docker|python -c) ", c) for c in commands)
+    used = {
+        " ".join(c.split()[:3]).removeprefix("~/venv/bin/") for c in commands if c not in others
+    }
+    assert used == {
+        "stainless container requirements",
+        "stainless container login",
+        "stainless container build",
+        "stainless dags render",
+        "stainless dags upload",
+    }
 
 
 def test_no_secret_is_written_into_the_config(project, circleci):
@@ -115,14 +147,17 @@ def test_the_install_step_never_takes_stainless_from_pypi(circleci, project):
     install = steps_text(circleci, "test")
     assert 'pip wheel --no-deps "$STAINLESS_PIP_SPEC"' in install
     assert not re.search(r"pip install [^\n]*\bstainless\b(?!-wheel)", install)
-    # The one-liner that lists the model's own dependencies, run on the baked project.
-    line = next(x for x in install.splitlines() if "tomllib" in x)
-    code = re.search(r"-c '(.*)' >", line).group(1)
+    # The command that lists the model's own dependencies, run on the baked project.
+    assert "stainless container requirements > /tmp/requirements.txt" in install
     listed = subprocess.run(
-        [sys.executable, "-c", code], cwd=project, capture_output=True, text=True, check=True
+        [str(BIN / "stainless"), "container", "requirements", "-C", str(project)],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.split()
     assert listed and any(r.startswith("scikit-learn") for r in listed)
     assert not any(r.lower().startswith("stainless") for r in listed)
+    assert [str(Requirement(r)) for r in listed] == listed  # what `pip install -r` takes
 
 
 def test_ruff_versions_agree(project, circleci):
@@ -141,8 +176,8 @@ def test_dockerfile_follows_the_contract(project):
     assert all(line.startswith("FROM ${BASE_IMAGE}") for line in lines if line.startswith("FROM"))
     deps = text.index("pip install --no-cache-dir --no-index")
     assert deps < text.index("COPY --from=source")  # dependencies before the code
-    user = [line for line in lines if line.startswith("USER ")]
-    assert user == ["USER model"]
+    # No USER: SageMaker mounts channels and outputs root-owned (docs/container.md).
+    assert [line for line in lines if line.startswith("USER ")] == []
     assert '"container", "entrypoint"]' in text and 'CMD ["serve"]' in text
     ignore = (project / ".dockerignore").read_text().split()
     assert ".stainless" in ignore and "!.stainless/container" in ignore and ".git" in ignore

@@ -93,6 +93,38 @@ def build(
     click.echo(json.dumps(result) if as_json else built.image_id)
 
 
+@container.command()
+@click.argument("registry")
+@click.option("--region", default=None, help="AWS region (default: from the registry address).")
+@click.option("--registry-id", default=None, help="AWS account of the registry (default: ditto).")
+def login(registry: str, region: str | None, registry_id: str | None) -> None:
+    """Log Docker in to an ECR REGISTRY (123456789012.dkr.ecr.REGION.amazonaws.com) with the
+    current AWS credentials; the token goes straight to `docker login`, never to the output."""
+    from stainless.container import docker_engine
+
+    docker_engine.ecr_login(registry, region=region, registry_id=registry_id)
+    click.echo(f"logged in to {registry}", err=True)
+
+
+@container.command()
+@click.option(
+    "-C",
+    "--project-dir",
+    "project_dir",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="Model repository (folder with pyproject.toml).",
+)
+def requirements(project_dir: Path) -> None:
+    """Print the model's own dependencies ([project].dependencies of pyproject.toml) without
+    stainless, one per line: `pip install -r <(stainless container requirements)`."""
+    from stainless.container import wheelhouse
+
+    for requirement in wheelhouse.project_requirements(project_dir):
+        click.echo(requirement)
+
+
 @container.command(context_settings={"ignore_unknown_options": True})
 @click.argument("command", nargs=-1, type=click.UNPROCESSED)
 @click.option(

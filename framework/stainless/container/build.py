@@ -15,7 +15,11 @@ from stainless.project.config import ModelConfig, load_config
 
 # Inside the project, ignored by git; the template's .dockerignore lets only this through.
 BUILD_DIR = Path(".stainless") / "container"
-EXTRA_SCHEMES = {"aws": ("s3:", "sagemaker:"), "snowflake": ("snowflake:",), "slack": ("slack:",)}
+EXTRA_SCHEMES = {
+    "aws": ("s3:", "sagemaker:", "secretsmanager:", "ssm:"),
+    "snowflake": ("snowflake:",),
+    "slack": ("slack:",),
+}
 
 
 @dataclass(frozen=True)
@@ -92,8 +96,13 @@ def extras_for(config: ModelConfig) -> set[str]:
     """The extras the backends of every environment need (the image runs in all of them)."""
     raw = config.raw
     uris = [str(raw.get(key) or "") for key in ("data", "store", "registry", "notify")]
+    uris += [str(ref) for ref in (raw.get("secrets") or {}).values()]  # fetched in the image
     for environment in (raw.get("environments") or {}).values():
-        uris += [str(value) for value in (environment or {}).values()]
+        for key, value in (environment or {}).items():
+            if key == "secrets":
+                uris += [str(ref) for ref in (value or {}).values()]
+            else:
+                uris.append(str(value))
     return {
         extra
         for extra, schemes in EXTRA_SCHEMES.items()

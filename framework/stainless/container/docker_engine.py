@@ -3,8 +3,10 @@ user's contexts, DOCKER_HOST, credential helpers and registry logins)."""
 
 from __future__ import annotations
 
+import base64
 import io
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -13,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TextIO
 
-from stainless.core.errors import BackendError
+from stainless.core.errors import BackendError, MissingExtraError
 
 DOCKER_ENV = "STAINLESS_DOCKER"  # another docker binary (e.g. /usr/bin/docker for BuildKit)
 DEFAULT_HOST = "unix:///var/run/docker.sock"
@@ -104,8 +106,58 @@ def push(reference: str) -> None:
         raise BackendError(
             f"docker push {reference} failed (exit {completed.returncode})",
             key="--push",
-            fix=f"log in first (ECR: `aws ecr get-login-password | docker login --username AWS "
-            f"--password-stdin {registry}`) and make sure the repository exists",
+            fix=f"log in first (ECR: `stainless container login {registry}`) and make sure "
+            "the repository exists",
+        )
+
+
+# 123456789012.dkr.ecr.eu-west-1.amazonaws.com: the account is the registry id.
+_ECR_HOST = re.compile(r"^(\d{12})\.dkr\.ecr(?:-fips)?\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?$")
+
+
+def ecr_login(registry: str, region: str | None = None, registry_id: str | None = None) -> None:
+    """`docker login` to ``registry`` with a 12-hour ECR token (boto3, the usual AWS credential
+    chain; AWS_ENDPOINT_URL points it elsewhere). The token goes to docker on stdin and is
+    never printed; docker keeps it in its own config (or credential helper)."""
+    try:
+        import boto3
+        from botocore.exceptions import BotoCoreError, ClientError
+    except ImportError:
+        raise MissingExtraError("boto3", "aws", "Logging in to ECR") from None
+    host = registry.split("/", 1)[0]
+    match = _ECR_HOST.match(host)
+    region = region or (match.group(2) if match else None)
+    registry_id = registry_id or (match.group(1) if match else None)
+    try:
+        ecr = boto3.client("ecr", region_name=region)
+        answer = ecr.get_authorization_token(
+            **({"registryIds": [registry_id]} if registry_id else {})
+        )
+    except (BotoCoreError, ClientError) as exc:
+        raise BackendError(
+            f"cannot get an ECR login token for {host}: {exc}",
+            key="registry",
+            fix="check AWS credentials and region (AWS_REGION), and that the caller may call "
+            "ecr:GetAuthorizationToken",
+        ) from None
+    token = base64.b64decode(answer["authorizationData"][0]["authorizationToken"]).decode()
+    username, _, password = token.partition(":")
+    login(host, username, password)
+
+
+def login(registry: str, username: str, password: str) -> None:
+    completed = subprocess.run(
+        [docker_binary(), "login", "--username", username, "--password-stdin", registry],
+        input=password,
+        capture_output=True,
+        text=True,
+    )
+    if completed.returncode != 0:
+        raise BackendError(
+            f"docker login {registry} failed (exit {completed.returncode})",
+            key="registry",
+            found=completed.stderr.strip()[-300:],
+            fix="check the registry address and that the AWS account owns it",
         )
 
 

@@ -23,8 +23,10 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from stainless.backends.endpoints import CAPTURE_ENV
 from stainless.core import atomic
 from stainless.core.errors import ConfigError, StainlessError
+from stainless.core.redact import redact
 
 log = logging.getLogger("stainless.serving")
 
@@ -110,7 +112,7 @@ def _decode(value: Any) -> Any:
 
 def write_failure(opt: OptMl, message: str) -> None:
     """The reason SageMaker (and ``docker run`` users) see; bounded, written atomically."""
-    text = message.strip() or "training failed"
+    text = redact(message).strip() or "training failed"
     if len(text) > FAILURE_LIMIT:
         text = text[: FAILURE_LIMIT - 3] + "..."
     try:
@@ -147,12 +149,16 @@ def _positive_int(environ: Mapping[str, str], name: str, default: int, upper: in
 def serve(opt: OptMl, project_dir: Path, environ: Mapping[str, str]) -> None:
     """Serve ``/opt/ml/model`` on 0.0.0.0 until SIGTERM (uvicorn drains requests, then exits)."""
     from stainless.project.config import CONFIG_FILE, load_config
+    from stainless.project.secrets import load_secrets
     from stainless.serving.loading import load_artifacts
     from stainless.serving.server import ServeSpec, run_server
     from stainless.serving.settings import ServingSettings
 
     port, workers = port_from_env(environ), workers_from_env(environ)
     config = load_config(project_dir) if (project_dir / CONFIG_FILE).is_file() else None
+    if config is not None:
+        # Before the model loads: load_model may need them too. Into this process only.
+        load_secrets(config)
     served = load_artifacts(
         opt.model_dir,
         version=environ.get("STAINLESS_MODEL_VERSION") or None,
@@ -165,9 +171,10 @@ def serve(opt: OptMl, project_dir: Path, environ: Mapping[str, str]) -> None:
         name=served.name,
         version=served.version,
         settings=asdict(settings),
-        # Capture only where it can be read later: a store outside this container.
-        capture_store=_external_store(config),
+        # Capture only where it can be read later, and only once.
+        capture_store=capture_store(config, environ),
         project_dir=str(project_dir),
+        secret_names=sorted(config.secrets) if config else [],
     )
     log.info(
         "serving %s from %s on port %d (%d worker(s))",
@@ -179,8 +186,10 @@ def serve(opt: OptMl, project_dir: Path, environ: Mapping[str, str]) -> None:
     run_server(spec, "0.0.0.0", port, served=served)
 
 
-def _external_store(config: Any) -> str | None:
-    if config is None:
+def capture_store(config: Any, environ: Mapping[str, str]) -> str | None:
+    """Where the server writes captured pairs: a store outside this container, unless the
+    endpoint captures itself (SageMaker's DataCaptureConfig sets CAPTURE_ENV=off)."""
+    if config is None or environ.get(CAPTURE_ENV) == "off":
         return None
     store = config.backend("store")
     return None if store.startswith("file:") else store

@@ -27,6 +27,7 @@ from stainless.pipeline.stages.preprocess import check_datasets
 from stainless.pipeline.stages.train import train_model
 from stainless.project.config import load_config
 from stainless.project.datasets import SPLITS, Datasets
+from stainless.project.secrets import load_secrets
 
 log = logging.getLogger("stainless.pipeline")
 STAGE = "train"
@@ -35,6 +36,7 @@ STAGE = "train"
 def train_into_opt_ml(opt: OptMl, project_dir: Path, environ: Mapping[str, str]) -> None:
     """Read the channels, call ``train(datasets, ctx)``, write the bundle into the model dir."""
     config = load_config(project_dir)
+    load_secrets(config)  # into this job's process only; the job definition holds no value
     datasets = read_channels(opt)
     check_datasets(datasets, config.target, f"{opt.channels_dir} (written by preprocess.py)")
     run_id = run_id_from(environ)
@@ -83,8 +85,8 @@ def read_parquet(path: Path, split: str) -> pd.DataFrame:
     except PermissionError as exc:
         raise StageError(
             f"cannot read {path} of the {split!r} channel: permission denied",
-            fix="make the file readable by the image's user (uid 1000), e.g. chmod a+r, "
-            "or run the container with --user $(id -u)",
+            fix="the image runs as root, as SageMaker does; if you started it with --user, "
+            "make the channel's files readable by that user (chmod a+r)",
         ) from exc
     except (OSError, ValueError) as exc:
         raise StageError(

@@ -6,6 +6,8 @@ frames to learn that a key in ``model.yaml`` is misspelt.
 
 from __future__ import annotations
 
+from stainless.core.redact import redact
+
 
 class StainlessError(Exception):
     """Base class for errors the framework explains to a person."""
@@ -46,7 +48,8 @@ class StainlessError(Exception):
         text = "; ".join(parts)
         if self.fix:
             text += f". Fix: {self.fix}"
-        return text
+        # An error may quote what a library said, and that may hold a secret of this process.
+        return redact(text)
 
 
 class ConfigError(StainlessError):

@@ -1,14 +1,94 @@
-"""The promotion criterion: is the candidate better than production by enough, and sure enough?"""
+"""The promotion criterion: is the candidate better than production by enough, and sure enough?
+
+The settings are model.yaml's ``promotion:`` section. Its schema (``model.schema.json``) is the one
+source of their defaults and constraints: :class:`PromotionPolicy` takes its defaults from it and
+validates with it, and ``tests/pipeline/test_promotion.py`` fails if the two drift apart.
+"""
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
-from typing import Any
+from functools import cache
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+from jsonschema import Draft202012Validator
 
+from stainless.core.errors import ConfigError, truncate
 from stainless.pipeline.metrics import SCORE_METRICS, compute_metric, improvement
+from stainless.project.config import CONFIG_FILE, explain_schema_error, model_schema
+
+Improvement = Literal["absolute", "relative"]
+
+
+def promotion_schema() -> dict[str, Any]:
+    """The schema of model.yaml's ``promotion:`` mapping."""
+    return model_schema()["properties"]["promotion"]
+
+
+def _bootstrap_schema() -> dict[str, Any]:
+    return promotion_schema()["properties"]["bootstrap"]
+
+
+def _default(schema: dict[str, Any], key: str) -> Any:
+    return copy.deepcopy(schema["properties"][key]["default"])
+
+
+@dataclass(frozen=True)
+class BootstrapSettings:
+    """``promotion.bootstrap``: a paired bootstrap of the improvement (see the schema)."""
+
+    enabled: bool = _default(_bootstrap_schema(), "enabled")
+    confidence: float = _default(_bootstrap_schema(), "confidence")
+    samples: int = _default(_bootstrap_schema(), "samples")
+    seed: int = _default(_bootstrap_schema(), "seed")
+
+
+@dataclass(frozen=True)
+class PromotionPolicy:
+    """``promotion:`` of model.yaml, typed. Build it with :meth:`from_mapping` (validated)."""
+
+    min_improvement: float = _default(promotion_schema(), "min_improvement")
+    improvement: Improvement = _default(promotion_schema(), "improvement")
+    threshold: float | None = _default(promotion_schema(), "threshold")
+    bootstrap: BootstrapSettings = BootstrapSettings()
+
+    @classmethod
+    def from_mapping(cls, mapping: Mapping[str, Any] | None) -> PromotionPolicy:
+        """From the ``promotion`` mapping of model.yaml (missing keys take the schema's
+        defaults); raises a ConfigError naming the file, the key and the fix."""
+        mapping = {} if mapping is None else mapping
+        if not isinstance(mapping, Mapping):
+            raise ConfigError(
+                "must be a mapping of settings",
+                file=CONFIG_FILE,
+                key="promotion",
+                found=truncate(mapping),
+                fix="write the settings as `key: value` lines under `promotion:`",
+            )
+        errors = sorted(_validator().iter_errors(dict(mapping)), key=lambda e: list(e.path))
+        if errors:
+            raise explain_schema_error(errors[0], CONFIG_FILE, len(errors), section="promotion")
+        values = dict(mapping)
+        bootstrap = BootstrapSettings(**values.pop("bootstrap", {}))
+        return cls(**values, bootstrap=bootstrap)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def required_improvement(self, production: float) -> float:
+        """The improvement over ``production`` (in metric units) a candidate must show."""
+        if self.improvement == "relative":
+            return self.min_improvement * abs(production)
+        return self.min_improvement
+
+
+@cache
+def _validator() -> Draft202012Validator:
+    return Draft202012Validator({**promotion_schema(), "$defs": model_schema()["$defs"]})
 
 
 @dataclass
@@ -29,12 +109,12 @@ class Verdict:
 def judge(
     evaluation: dict[str, Any],
     predictions: pd.DataFrame,
-    policy: dict[str, Any],
+    policy: PromotionPolicy,
     metric: str,
     direction: str,
 ) -> Verdict:
     candidate = float(evaluation["candidate"]["value"])
-    threshold = policy.get("threshold")
+    threshold = policy.threshold
     if threshold is not None and improvement(candidate, float(threshold), direction) < 0:
         better = "at least" if direction == "maximize" else "at most"
         return Verdict(
@@ -57,13 +137,12 @@ def judge(
         )
     prod = float(production["value"])
     margin = improvement(candidate, prod, direction)
-    wanted = float(policy.get("min_improvement", 0.0))
-    required = wanted * abs(prod) if policy.get("improvement", "relative") == "relative" else wanted
-    bootstrap = policy.get("bootstrap", {})
-    if bootstrap.get("enabled"):
+    required = policy.required_improvement(prod)
+    bootstrap = policy.bootstrap
+    if bootstrap.enabled:
         low, high = paired_bootstrap(predictions, metric, direction, bootstrap)
         ok = low > required
-        level = bootstrap.get("confidence", 0.95)
+        level = bootstrap.confidence
         reason = (
             f"{level:.0%} interval of the improvement [{low:.4g}, {high:.4g}] "
             f"{'clears' if ok else 'does not clear'} the required {required:.4g}"
@@ -79,19 +158,19 @@ def judge(
 
 
 def paired_bootstrap(
-    table: pd.DataFrame, metric: str, direction: str, settings: dict[str, Any]
+    table: pd.DataFrame, metric: str, direction: str, settings: BootstrapSettings
 ) -> tuple[float, float]:
     """Percentile interval of (candidate - production) improvement, resampling rows in pairs."""
-    rng = np.random.default_rng(int(settings.get("seed", 0)))
-    samples = int(settings.get("samples", 1000))
-    confidence = float(settings.get("confidence", 0.95))
+    rng = np.random.default_rng(settings.seed)
+    samples = settings.samples
+    confidence = settings.confidence
     n = len(table)
     truth = table["y_true"].to_numpy()
     uses_score = metric in SCORE_METRICS
     cand = table["candidate_score" if uses_score else "candidate_pred"].to_numpy()
     prod = table["production_score" if uses_score else "production_pred"].to_numpy()
     if uses_score and cand.dtype == object:
-        cand, prod = np.stack(cand), np.stack(prod)
+        cand, prod = np.stack(list(cand)), np.stack(list(prod))
     diffs = np.empty(samples)
     for i in range(samples):
         idx = rng.integers(0, n, n)

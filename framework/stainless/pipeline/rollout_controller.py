@@ -138,7 +138,7 @@ def tick(project: Workspace, run_id: str, now: float | None = None) -> RolloutSt
         "at": now,
         "action": decision.action,
         "reason": decision.reason,
-        "cause": getattr(decision, "cause", None),
+        "cause": decision.cause,
         "target_weight": decision.target_weight,
         "evidence": decision.evidence,
         "step_index": state.step_index,
@@ -170,6 +170,7 @@ def tick(project: Workspace, run_id: str, now: float | None = None) -> RolloutSt
         "state": next_state,
         "reason": decision.reason,
         "at": now,
+        "cause": decision.cause,
     }
     save_state(project.store, state)
     return resume_pending(project, state)
@@ -195,7 +196,14 @@ def resume_pending(project: Workspace, state: RolloutState) -> RolloutState:
         )
         return state
     state.pending = None
-    return _finish(project, state, pending["state"], pending["weight"], pending["reason"])
+    return _finish(
+        project,
+        state,
+        pending["state"],
+        pending["weight"],
+        pending["reason"],
+        inconclusive=pending.get("cause") == "not_enough_traffic",
+    )
 
 
 def pause(project: Workspace, run_id: str, who: str = "user") -> RolloutState:
@@ -254,7 +262,12 @@ def _manual(
 
 
 def _finish(
-    project: Workspace, state: RolloutState, final: str, weight: float, reason: str
+    project: Workspace,
+    state: RolloutState,
+    final: str,
+    weight: float,
+    reason: str,
+    inconclusive: bool = False,
 ) -> RolloutState:
     state.state, state.weight, state.reason = final, weight, reason
     save_state(project.store, state)
@@ -269,12 +282,16 @@ def _finish(
             severity="success",
         )
     else:
+        # Not enough traffic is no verdict on the model: a warning, not a rollback alert.
+        ended = (
+            "withdrawn, inconclusive (not enough traffic)" if inconclusive else "lost its traffic"
+        )
         project.notify(
             "rollout_step",
-            f"Version {state.candidate_version} lost its traffic: {reason}",
+            f"Version {state.candidate_version} {ended}: {reason}",
             state.run_id,
             fields=_fields(state, evidence),
-            severity="alert",
+            severity="warning" if inconclusive else "alert",
         )
     return state
 
@@ -315,7 +332,7 @@ def _delta(
 ) -> dict[str, Any]:
     """This tick's traffic of a variant: cumulative counts minus those at the last tick."""
     if variant is None:
-        return {"requests": 0, "errors": 0, "client_errors": 0, "latency_p95_ms": None}
+        return {"requests": 0, "errors": 0, "client_errors": 0}
     now = since_start.get(variant, VariantCounters())
     before = baseline.get(variant, {})
 
@@ -327,8 +344,13 @@ def _delta(
     errors = min(errors, requests)
     client = min(client, requests - errors)
     counters = recent.get(variant)
-    p95 = counters.latency_p95_ms if counters is not None else None
-    return {"requests": requests, "errors": errors, "client_errors": client, "latency_p95_ms": p95}
+    return {
+        "requests": requests,
+        "errors": errors,
+        "client_errors": client,
+        "latency_p95_ms": counters.latency_p95_ms if counters is not None else None,
+        "latency_p99_ms": counters.latency_p99_ms if counters is not None else None,
+    }
 
 
 def _observations(state: RolloutState) -> StepObservations:

@@ -154,7 +154,8 @@ def run_lifecycle(
     stages = stage_names(until)
     rollout = rollout or RolloutOptions()
     # Build the notifier first: a misconfigured one (e.g. no SLACK_BOT_TOKEN) fails the run
-    # before any work, instead of silently losing every message of it.
+    # before any work, instead of silently losing every message of it. A notifier that needs
+    # a secret resolves model.yaml's secrets here; stage subprocesses resolve their own.
     project.notifier  # noqa: B018
     if not any(STAGES[s].completed(project, run_id) for s in stages if s in STAGES):
         project.notify(

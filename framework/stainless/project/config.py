@@ -44,6 +44,8 @@ class ModelConfig:
     raw: dict[str, Any]
     env: str | None = None
     backends: dict[str, str] = field(default_factory=dict)
+    # Environment variable -> secret reference (never a value) for the selected environment.
+    secrets: dict[str, str] = field(default_factory=dict)
 
     def __getitem__(self, key: str) -> Any:
         return self.raw[key]
@@ -89,6 +91,13 @@ class ModelConfig:
     def resources_for(self, stage: str) -> dict[str, Any]:
         return self.raw["resources"][stage]
 
+    def secret_key(self, variable: str) -> str:
+        """Where ``variable``'s reference sits in model.yaml (for error messages)."""
+        declared = self.raw["environments"].get(self.env or "", {}).get("secrets", {})
+        if self.env and variable in declared:
+            return f"environments.{self.env}.secrets.{variable}"
+        return f"secrets.{variable}"
+
     @property
     def hash(self) -> str:
         """Hash of the effective configuration (for lineage): same config, same hash."""
@@ -132,14 +141,18 @@ def config_from_mapping(
     validator = Draft202012Validator(model_schema())
     errors = sorted(validator.iter_errors(document), key=lambda e: (len(e.path), list(e.path)))
     if errors:
-        raise _explain(errors[0], file, len(errors))
+        raise explain_schema_error(errors[0], file, len(errors))
     raw = _with_defaults(copy.deepcopy(document), model_schema(), model_schema())
     raw.setdefault("direction", "minimize" if raw["metric"] in MINIMIZED_METRICS else "maximize")
     _check_semantics(raw, file)
     raw["params"] = {**raw["params"], **_params_override()}
     env = env if env is not None else os.environ.get("STAINLESS_ENV") or None
     return ModelConfig(
-        project_dir=project_dir, raw=raw, env=env, backends=_backends(raw, env, file)
+        project_dir=project_dir,
+        raw=raw,
+        env=env,
+        backends=_backends(raw, env, file),
+        secrets=_secrets(raw, env),
     )
 
 
@@ -156,12 +169,54 @@ def _backends(raw: dict[str, Any], env: str | None, file: str) -> dict[str, str]
                 expected=f"one of: {known}",
                 fix=f"add environments.{env} to {file}, or unset STAINLESS_ENV / --env",
             )
-        chosen.update(raw["environments"][env])
+        declared = raw["environments"][env]
+        chosen.update({key: declared[key] for key in BACKEND_KEYS if key in declared})
+        _check_cloud_endpoint(env, declared, chosen, file, raw["name"])
     # 12-factor: the deployment (CI, Airflow, the container) can point any backend elsewhere.
     for key in BACKEND_KEYS:
         override = os.environ.get(f"STAINLESS_{key.upper()}")
         if override:
             chosen[key] = override
+    return chosen
+
+
+CLOUD_SCHEMES = {"store": ("s3://",), "registry": ("sagemaker://",)}
+
+
+def _check_cloud_endpoint(
+    env: str, declared: dict[str, Any], chosen: dict[str, str], file: str, name: str
+) -> None:
+    """A production environment with the local endpoint would deploy to this machine and roll
+    out with the local (seconds-long, no latency guard) settings: refuse it at load time.
+
+    Only the environment's own declaration counts: STAINLESS_ENDPOINT set by the deployment is a
+    deliberate choice (e.g. a rehearsal) and is applied after this check."""
+    if os.environ.get("STAINLESS_ENDPOINT") or not chosen["endpoint"].startswith("local://"):
+        return
+    cloud = [
+        f"{key}: {chosen[key]}"
+        for key, schemes in CLOUD_SCHEMES.items()
+        if chosen[key].startswith(schemes)
+    ]
+    if env != "aws" and not cloud:
+        return
+    why = f"it uses {' and '.join(cloud)}" if cloud else "it is the production environment"
+    raise ConfigError(
+        f"environment {env!r} serves from the local endpoint, but {why}",
+        file=file,
+        key=f"environments.{env}.endpoint",
+        expected="sagemaker://ENDPOINT_NAME",
+        found=str(declared.get("endpoint", "(not set: local://)")),
+        fix=f"add `endpoint: sagemaker://{name}` under environments.{env} "
+        "(instance type from resources.serve, scaling from hosting:)",
+    )
+
+
+def _secrets(raw: dict[str, Any], env: str | None) -> dict[str, str]:
+    """Top-level secrets, with the selected environment's on top."""
+    chosen = dict(raw.get("secrets", {}))
+    if env and env in raw["environments"]:
+        chosen.update(raw["environments"][env].get("secrets", {}))
     return chosen
 
 
@@ -205,14 +260,22 @@ def _check_semantics(raw: dict[str, Any], file: str) -> None:
         ) from None
 
 
-def _explain(error: ValidationError, file: str, total: int) -> ConfigError:
-    key = ".".join(str(part) for part in error.absolute_path) or "(top level)"
+def explain_schema_error(
+    error: ValidationError, file: str | None, total: int = 1, section: str = ""
+) -> ConfigError:
+    """A schema violation as an error naming the file, the key, what was expected and the fix.
+
+    ``section`` is the dotted key of the mapping that was validated when it is a part of
+    model.yaml (``rollout``), so that keys are named as the person wrote them.
+    """
+    parts = ([section] if section else []) + [str(part) for part in error.absolute_path]
+    key = ".".join(parts) or "(top level)"
     more = f" ({total - 1} more problem(s) after this one)" if total > 1 else ""
     validator, value = error.validator, error.validator_value
     if validator == "required":
         missing = [name for name in value if name not in error.instance]
         field_name = missing[0] if missing else "?"
-        prefix = f"{key}." if error.absolute_path else ""
+        prefix = f"{key}." if parts else ""
         description = _description_of(error, field_name)
         return ConfigError(
             f"required key is missing{more}",
@@ -223,7 +286,7 @@ def _explain(error: ValidationError, file: str, total: int) -> ConfigError:
     if validator == "additionalProperties":
         allowed = sorted(error.schema.get("properties", {}))
         extra = sorted(set(error.instance) - set(allowed))
-        prefix = f"{key}." if error.absolute_path else ""
+        prefix = f"{key}." if parts else ""
         return ConfigError(
             f"unknown key{more}",
             file=file,
@@ -241,6 +304,27 @@ def _explain(error: ValidationError, file: str, total: int) -> ConfigError:
         "exclusiveMaximum": lambda: f"a number < {value}",
         "minLength": lambda: f"text of at least {value} character(s)",
     }.get(validator, lambda: error.message)()
+    path = [str(part) for part in error.absolute_path]
+    if "secrets" in path and "propertyNames" in error.absolute_schema_path:
+        return ConfigError(
+            f"secret names are environment variable names{more}",
+            file=file,
+            key=key,
+            expected="letters, digits and '_', not starting with a digit (e.g. SNOWFLAKE_PASSWORD)",
+            found=truncate(error.instance),
+            fix="name the variable the backend or your hook reads",
+        )
+    if "secrets" in path:
+        # What sits where a reference belongs is most likely the secret itself: never echo it.
+        return ConfigError(
+            f"a secret must be given by reference, not by value{more}",
+            file=file,
+            key=key,
+            expected="secretsmanager://ID[#KEY], ssm:///NAME or env://NAME",
+            found="a value that is not a reference (not shown)",
+            fix="store the value in Secrets Manager or SSM Parameter Store and name it here; "
+            "if it was committed, rotate it",
+        )
     return ConfigError(
         f"invalid value{more}",
         file=file,
@@ -275,6 +359,9 @@ def _with_defaults(value: Any, schema: dict[str, Any], root: dict[str, Any]) -> 
             sub_resolved = root
             for part in ref.split("/"):
                 sub_resolved = sub_resolved[part]
+            # Keywords beside the $ref (a default given where the shared definition is used)
+            # win over the definition's own.
+            sub_resolved = {**sub_resolved, **{k: v for k, v in sub.items() if k != "$ref"}}
         if name not in value and "default" in sub_resolved:
             value[name] = copy.deepcopy(sub_resolved["default"])
         if name in value:

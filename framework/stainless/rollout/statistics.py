@@ -38,7 +38,7 @@ from functools import lru_cache
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import special, stats
+from scipy import stats
 
 # Atoms of the discretised prior, and how far (in prior scales) they reach. 32 atoms over
 # [0, 4 * scale] (ratio up to e^4 ~ 55x at scale 1) are 0.125 apart in log ratio: finer grids
@@ -64,9 +64,10 @@ def mixture_prior(scale: float, atoms: int = PRIOR_ATOMS) -> MixturePrior:
     if not scale > 0 or atoms < 1:
         raise ValueError("mixture prior needs a positive scale and at least one atom")
     width = PRIOR_REACH * scale / atoms
-    centres = (np.arange(atoms) + 0.5) * width
+    centres = ((np.arange(atoms) + 0.5) * width).astype(np.float64)
     mass = stats.halfnorm.pdf(centres, scale=scale) * width
-    log_weights = np.log(mass / mass.sum())  # weights sum to one: Lambda starts at 1
+    # Weights sum to one: Lambda starts at 1.
+    log_weights = np.log(mass / mass.sum()).astype(np.float64)
     centres.setflags(write=False)
     log_weights.setflags(write=False)
     return MixturePrior(centres, log_weights)
@@ -113,14 +114,6 @@ class ShareTestResult:
     def production_error_rate(self) -> float | None:
         return _rate(self.production_errors, self.production_requests)
 
-    @property
-    def error_rate_ratio(self) -> float | None:
-        """Candidate error rate / production error rate (None while undefined)."""
-        cand, prod = self.candidate_error_rate, self.production_error_rate
-        if cand is None or prod is None or prod == 0:
-            return None
-        return cand / prod
-
 
 def _rate(errors: int, requests: int) -> float | None:
     return errors / requests if requests > 0 else None
@@ -162,8 +155,7 @@ class ErrorShareTest:
     """The running mixture test; immutable, :meth:`update` returns the test with more ticks.
 
     Feeding ticks one at a time or all at once gives the same result (the per-atom sums are
-    accumulated tick by tick either way), so a controller may rebuild it from stored ticks
-    every time or keep it and add the newest tick: only the cost differs.
+    accumulated tick by tick either way).
     """
 
     alpha: float = 0.01
@@ -200,50 +192,6 @@ class ErrorShareTest:
             )
         )
 
-    def add_tick(
-        self,
-        candidate_requests: int,
-        candidate_errors: int,
-        production_requests: int,
-        production_errors: int,
-    ) -> ErrorShareTest:
-        """:meth:`update` with a single tick, given as plain integers (the controller's case)."""
-        n_c, e_c, n_p, e_p = (
-            candidate_requests,
-            candidate_errors,
-            production_requests,
-            production_errors,
-        )
-        if not all(isinstance(v, int | np.integer) and v >= 0 for v in (n_c, e_c, n_p, e_p)):
-            raise ValueError("tick counts must be non-negative whole numbers")
-        if e_c > n_c or e_p > n_p:
-            raise ValueError("a tick has more errors than requests")
-        totals = replace(
-            self,
-            candidate_requests=self.candidate_requests + int(n_c),
-            candidate_errors=self.candidate_errors + int(e_c),
-            production_requests=self.production_requests + int(n_p),
-            production_errors=self.production_errors + int(e_p),
-        )
-        errors = int(e_c + e_p)
-        if n_c == 0 or n_p == 0 or errors == 0:  # no information in this tick (see update)
-            return totals
-        per_tick, null_share = _tick_log_lrs(
-            np.array([n_c]), np.array([e_c]), np.array([n_p]), np.array([errors]),
-            self.tolerance, self.prior_scale,
-        )  # fmt: skip
-        # Same order of additions as update(): running sum first, then this tick.
-        atom_log_lr = per_tick[0] if self.atom_log_lr is None else self.atom_log_lr + per_tick[0]
-        atom_log_lr.setflags(write=False)
-        return replace(
-            totals,
-            atom_log_lr=atom_log_lr,
-            informative_errors=self.informative_errors + errors,
-            expected_candidate_errors=self.expected_candidate_errors
-            + float(errors * null_share[0]),
-            observed_candidate_errors=self.observed_candidate_errors + int(e_c),
-        )
-
     def _update_table(self, table: NDArray[np.int64]) -> ErrorShareTest:
         """:meth:`update` for a (4 x ticks) int64 table already checked by _as_count_table."""
         n_c, e_c, n_p, e_p = table
@@ -260,25 +208,19 @@ class ErrorShareTest:
                 production_requests=self.production_requests + sums[2],
                 production_errors=self.production_errors + sums[3],
             )
-        atom_log_lr = self.atom_log_lr
-        expected = self.expected_candidate_errors
-        informative = observed = 0
-        if keep.any():
-            if not keep.all():
-                n_c, e_c, n_p, total = n_c[keep], e_c[keep], n_p[keep], total[keep]
-            per_tick, null_share = _tick_log_lrs(
-                n_c, e_c, n_p, total, self.tolerance, self.prior_scale
-            )
-            # Add tick by tick, oldest first (not pairwise), so that feeding ticks one at a time
-            # or all at once gives the same sums.
-            if atom_log_lr is not None:
-                per_tick = np.concatenate([atom_log_lr[None, :], per_tick])
-            atom_log_lr = (
-                np.add.accumulate(per_tick, axis=0)[-1] if len(per_tick) > 1 else per_tick[0]
-            )
-            atom_log_lr.setflags(write=False)
-            expected += float(total @ null_share)
-            informative, observed = int(total.sum()), int(e_c.sum())
+        if not keep.all():
+            n_c, e_c, n_p, total = n_c[keep], e_c[keep], n_p[keep], total[keep]
+        # The sum over ticks of _tick_log_lrs, without the per-tick matrix: with L the log of
+        # each tick's n_c * rho + n_p, it is (sum of e_c) * log(rho_j / rho_0) - E @ (L_j - L_0).
+        log_ratios, log_totals = _log_terms(n_c, n_p, self.tolerance, self.prior_scale)
+        weighted = total.astype(np.float64) @ log_totals
+        atom_log_lr = float(e_c.sum()) * log_ratios - (weighted[1:] - weighted[0])
+        null_share = n_c * (1.0 + self.tolerance) / np.exp(log_totals[:, 0])
+        if self.atom_log_lr is not None:
+            atom_log_lr += self.atom_log_lr
+        atom_log_lr.setflags(write=False)
+        expected = self.expected_candidate_errors + float(total @ null_share)
+        informative, observed = int(total.sum()), int(e_c.sum())
 
         return ErrorShareTest(
             alpha=self.alpha,
@@ -319,6 +261,21 @@ class ErrorShareTest:
         )
 
 
+def _log_terms(
+    n_c: NDArray[np.int64], n_p: NDArray[np.int64], tolerance: float, prior_scale: float
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """log(rho_j / rho_0) per prior atom, and log(n_c * rho + n_p) per tick and ratio.
+
+    Ratio 0 is the null's (1 + tolerance), ratios 1.. are the prior's atoms. With the share
+    pi = n_c rho / (n_c rho + n_p), log Binom(e; E, pi) = e log(n_c rho) + (E - e) log(n_p)
+    - E log(n_c rho + n_p) + log C(E, e); everything but the rho terms cancels from a ratio of
+    two shares, so one logarithm per tick and ratio is all the test needs.
+    """
+    ratios = _ratios(float(prior_scale), float(tolerance))
+    log_totals = np.log(n_c[:, None] * ratios + n_p[:, None])
+    return np.log(ratios[1:] / ratios[0]), log_totals
+
+
 def _tick_log_lrs(
     n_c: NDArray[np.int64],
     e_c: NDArray[np.int64],
@@ -329,21 +286,14 @@ def _tick_log_lrs(
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Per tick and prior atom: log Binom(e_c; E, pi(rho_j)) - log Binom(e_c; E, pi0).
 
-    Only for ticks where both variants had traffic and there was at least one error.
+    Only for ticks where both variants had traffic and there was at least one error (every
+    share is then strictly inside (0, 1), so every logarithm is finite).
     Returns the (ticks x atoms) matrix and each tick's null share pi0.
     """
-    # Column 0: the null share; columns 1..: one alternative share per prior atom.
-    ratios = _ratios(float(prior_scale), float(tolerance))
-    exposure = (n_c[:, None] * ratios).astype(np.float64)
-    shares = exposure / (exposure + n_p[:, None])
-    # scipy's Binomial with validation skipped: counts are checked by the caller and every share
-    # is strictly inside (0, 1) because both variants had traffic. This runs every tick, where
-    # the per-call checks of stats.binom would cost more than the maths.
-    binomial = stats.Binomial(
-        n=total[:, None], p=shares, validation_policy="skip_all", cache_policy="no_cache"
-    )
-    log_pmf = binomial.logpmf(e_c[:, None])
-    return log_pmf[:, 1:] - log_pmf[:, :1], shares[:, 0]
+    log_ratios, log_totals = _log_terms(n_c, n_p, tolerance, prior_scale)
+    per_tick = e_c[:, None] * log_ratios - total[:, None] * (log_totals[:, 1:] - log_totals[:, :1])
+    null_share = n_c * (1.0 + tolerance) / np.exp(log_totals[:, 0])
+    return per_tick, null_share
 
 
 @lru_cache(maxsize=16)
@@ -409,76 +359,11 @@ def log_lr_path(
     return (peak + np.log(np.exp(weighted - peak).sum(axis=1, keepdims=True)))[:, 0]
 
 
-def ratio_confidence_interval(
-    candidate_errors: int,
-    candidate_requests: int,
-    production_errors: int,
-    production_requests: int,
-    confidence: float = 0.95,
-) -> tuple[float, float] | None:
-    """Plain (single-look) confidence interval for candidate / production error-rate ratio.
-
-    For people reading a decision, not for deciding: it is exact (Clopper-Pearson) for the
-    candidate's share of errors and mapped to a ratio, so it assumes one traffic split (use the
-    counts of one step). It is *not* corrected for repeated looks. The upper end is ``inf`` when
-    the candidate has all the errors; None when there is nothing to say (no errors, no traffic).
-    """
-    if not 0.0 < confidence < 1.0:
-        raise ValueError("confidence must be in (0, 1)")
-    errors = candidate_errors + production_errors
-    if errors == 0 or candidate_requests <= 0 or production_requests <= 0:
-        return None
-    tail = (1.0 - confidence) / 2.0
-    k = candidate_errors
-    # Clopper-Pearson bounds on the share are beta quantiles; k = 0 or k = E are the open ends.
-    # special.betaincinv *is* the beta quantile that stats.beta.ppf wraps; called directly
-    # because this runs every tick and the wrapper's argument checks cost 15x the maths.
-    low_share = float(special.betaincinv(k, errors - k + 1, tail)) if k > 0 else 0.0
-    high_share = float(special.betaincinv(k + 1, errors - k, 1.0 - tail)) if k < errors else 1.0
-    exposure = production_requests / candidate_requests
-    low = low_share / (1.0 - low_share) * exposure
-    high = math.inf if high_share >= 1.0 else high_share / (1.0 - high_share) * exposure
-    return low, high
-
-
-def fixed_horizon_sample_size(
-    p_old: float,
-    ratio: float,
-    alpha: float = 0.01,
-    power: float = 0.95,
-    weight: float = 5.0,
-) -> int:
-    """Candidate requests a classic one-look test needs to catch ``ratio`` x ``p_old``.
-
-    One-sided two-proportion z-test (normal approximation, pooled variance under the null) with
-    the candidate on ``weight`` percent of traffic, so production gets ``(100 - weight) /
-    weight`` requests per candidate request. For comparison only: this test is valid for a
-    single look at exactly this sample size, never for peeking every tick.
-    """
-    if not 0.0 < p_old < 1.0 or not ratio > 1.0 or not p_old * ratio < 1.0:
-        raise ValueError("need 0 < p_old < p_old * ratio < 1")
-    if not 0.0 < alpha < 1.0 or not 0.0 < power < 1.0:
-        raise ValueError("alpha and power must be in (0, 1)")
-    if not 0.0 < weight < 100.0:
-        raise ValueError("weight is the candidate's traffic percentage, in (0, 100)")
-    k = (100.0 - weight) / weight  # production requests per candidate request
-    p1, p0 = p_old * ratio, p_old
-    pooled = (p1 + k * p0) / (1.0 + k)
-    z_alpha = stats.norm.ppf(1.0 - alpha)
-    z_power = stats.norm.ppf(power)
-    spread_null = math.sqrt(pooled * (1.0 - pooled) * (1.0 + 1.0 / k))
-    spread_alt = math.sqrt(p1 * (1.0 - p1) + p0 * (1.0 - p0) / k)
-    n = ((z_alpha * spread_null + z_power * spread_alt) / (p1 - p0)) ** 2
-    return math.ceil(n)
-
-
 __all__ = [
     "ErrorShareTest",
     "MixturePrior",
     "ShareTestResult",
     "error_share_test",
-    "fixed_horizon_sample_size",
     "log_lr_path",
     "mixture_prior",
-    "ratio_confidence_interval",
 ]

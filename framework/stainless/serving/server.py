@@ -22,6 +22,7 @@ from typing import Any
 import uvicorn
 
 from stainless.backends.storage import open_store
+from stainless.core import redact
 from stainless.project.config import CONFIG_FILE, load_config
 from stainless.serving.app import ServingApp, create_app
 from stainless.serving.loading import ServedModel, load_artifacts, load_registered
@@ -42,6 +43,9 @@ class ServeSpec:
     settings: dict[str, Any] = field(default_factory=dict)
     capture_store: str | None = None  # store URI for data capture; None = no capture
     project_dir: str = "."  # base of relative store URIs
+    # Names (never values) of the secrets the parent fetched: workers inherit the values through
+    # the environment and mask them in their own logs too.
+    secret_names: list[str] = field(default_factory=list)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
@@ -68,7 +72,10 @@ def build_app(spec: ServeSpec, served: ServedModel | None = None) -> ServingApp:
 
 def app_from_environment() -> ServingApp:
     """uvicorn's factory in each worker process."""
-    app = build_app(ServeSpec.from_json(os.environ[SPEC_ENV]))
+    spec = ServeSpec.from_json(os.environ[SPEC_ENV])
+    for name in spec.secret_names:
+        redact.register(os.environ.get(name, ""))
+    app = build_app(spec)
     settle_heap()
     return app
 

@@ -16,6 +16,8 @@ from stainless.core.errors import ConfigError
     [
         (1, 2, "training", "ml.m5.large"),
         (1, 2, "processing", "ml.t3.medium"),
+        (1, 1, "endpoint", "ml.t2.medium"),  # endpoints take t2, not t3
+        (4, 8, "endpoint", "ml.c5.xlarge"),
         (4, 8, "training", "ml.c5.xlarge"),  # compute optimised beats m5.xlarge at 8 GiB
         (4, 20, "training", "ml.r5.xlarge"),  # memory optimised beats m5.2xlarge
         (2, 16, "training", "ml.r5.large"),
@@ -53,3 +55,21 @@ def test_instance_type_in_model_yaml_wins() -> None:
         {"cpus": 1, "memory_gb": 2, "instance_type": None}, "training", "resources.train"
     )
     assert picked["instance_type"] == "ml.m5.large" and picked["source"] == "cheapest fitting"
+
+
+@pytest.mark.parametrize(
+    ("kind", "shape"),
+    [
+        ("training", "TrainingInstanceType"),
+        ("processing", "ProcessingInstanceType"),
+        ("endpoint", "ProductionVariantInstanceType"),
+    ],
+)
+def test_every_type_is_one_the_sagemaker_api_accepts_for_its_kind(kind: str, shape: str) -> None:
+    """Checked against the SageMaker service model botocore ships (the API's own enums)."""
+    import botocore.session
+
+    model = botocore.session.get_session().get_service_model("sagemaker")
+    accepted = set(model.shape_for(shape).enum)
+    ours = {instance.name for instance in INSTANCE_TYPES if kind in instance.kinds}
+    assert ours and ours <= accepted, sorted(ours - accepted)

@@ -1,7 +1,7 @@
 """The SageMaker endpoint against a real moto server (boto3 over HTTP). moto implements create /
 describe / delete and update_endpoint_weights_and_capacities, and CloudWatch sums, but not
-update_endpoint (adding or removing a variant) nor percentile statistics; the endpoint config
-those build is checked as data."""
+update_endpoint (adding or removing a variant) nor percentile statistics: those paths run through
+botocore's Stubber, which validates every request and answer against the real service model."""
 
 from __future__ import annotations
 
@@ -11,7 +11,13 @@ from pathlib import Path
 
 import boto3
 import pytest
-from stainless.backends.endpoints import VariantSpec, open_endpoint
+from stainless.backends.endpoints import (
+    Autoscaling,
+    DataCapture,
+    EndpointSettings,
+    VariantSpec,
+    open_endpoint,
+)
 from stainless.backends.endpoints.sagemaker import SageMakerEndpoint, config_variants, model_name
 from stainless.core.errors import BackendError
 from support.moto_server import moto_server
@@ -112,3 +118,273 @@ def test_next_config_keeps_current_weights_and_adds_or_removes() -> None:
     ]
     assert [v["VariantName"] for v in config_variants(added, {}, remove="v1")] == ["v2"]
     assert len(model_name("x" * 80, "v12", 12)) == 63
+
+
+# -- hosting: instance settings, autoscaling, data capture -------------------------------------
+SETTINGS = EndpointSettings(
+    instance_type="ml.c5.xlarge",
+    instance_count=2,
+    autoscaling=Autoscaling(
+        min_instances=1,
+        max_instances=5,
+        invocations_per_instance=250.0,
+        scale_in_cooldown_s=400,
+        scale_out_cooldown_s=45,
+    ),
+    data_capture=DataCapture("s3://artifacts/houses/datacapture", 5),
+    container_env={"STAINLESS_ENV": "aws", "STAINLESS_CAPTURE": "off"},
+)
+
+
+@pytest.fixture
+def hosted(monkeypatch: pytest.MonkeyPatch) -> Iterator[SageMakerEndpoint]:
+    with moto_server(monkeypatch):
+        opened = open_endpoint(
+            f"sagemaker://houses?role={ROLE}&image={IMAGE}", Path("."), "model-name", SETTINGS
+        )
+        assert isinstance(opened, SageMakerEndpoint)
+        opened.poll_s = 0.01
+        yield opened
+
+
+def scaling_of(endpoint: SageMakerEndpoint) -> dict[str, tuple[int, int, float, str]]:
+    """variant -> (min, max, target value, metric) as Application Auto Scaling (moto) has it."""
+    client = boto3.client("application-autoscaling")
+    targets = client.describe_scalable_targets(ServiceNamespace="sagemaker")["ScalableTargets"]
+    policies = {
+        p["ResourceId"]: p["TargetTrackingScalingPolicyConfiguration"]
+        for p in client.describe_scaling_policies(ServiceNamespace="sagemaker")["ScalingPolicies"]
+    }
+    found = {}
+    for target in targets:
+        assert target["ScalableDimension"] == "sagemaker:variant:DesiredInstanceCount"
+        _, endpoint_name, _, variant = target["ResourceId"].split("/")
+        assert endpoint_name == endpoint.name
+        policy = policies[target["ResourceId"]]
+        found[variant] = (
+            target["MinCapacity"],
+            target["MaxCapacity"],
+            policy["TargetValue"],
+            policy["PredefinedMetricSpecification"]["PredefinedMetricType"],
+        )
+    return found
+
+
+def test_up_hosts_with_the_settings_scales_and_captures(hosted: SageMakerEndpoint) -> None:
+    assert hosted.name == "houses"  # the URI names the endpoint
+    hosted.up(spec("v1", 1, 1.0))
+    described = hosted.sagemaker.describe_endpoint(EndpointName="houses")
+    config = hosted.sagemaker.describe_endpoint_config(
+        EndpointConfigName=described["EndpointConfigName"]
+    )
+    [variant] = config["ProductionVariants"]
+    assert (variant["InstanceType"], variant["InitialInstanceCount"]) == ("ml.c5.xlarge", 2)
+    capture = config["DataCaptureConfig"]
+    assert capture["EnableCapture"] is True
+    assert capture["InitialSamplingPercentage"] == 5
+    assert capture["DestinationS3Uri"] == "s3://artifacts/houses/datacapture"
+    assert {o["CaptureMode"] for o in capture["CaptureOptions"]} == {"Input", "Output"}
+    model = hosted.sagemaker.describe_model(ModelName=model_name("houses", "v1", 1))
+    assert model["PrimaryContainer"]["Environment"] == {
+        "STAINLESS_ENV": "aws",
+        "STAINLESS_CAPTURE": "off",
+        "STAINLESS_MODEL_VERSION": "1",
+    }
+    assert scaling_of(hosted) == {"v1": (1, 5, 250.0, "SageMakerVariantInvocationsPerInstance")}
+    policy = boto3.client("application-autoscaling").describe_scaling_policies(
+        ServiceNamespace="sagemaker"
+    )["ScalingPolicies"][0]
+    assert policy["PolicyType"] == "TargetTrackingScaling"
+    tracking = policy["TargetTrackingScalingPolicyConfiguration"]
+    assert (tracking["ScaleInCooldown"], tracking["ScaleOutCooldown"]) == (400, 45)
+
+    # A lost registration is repaired by up(), which is otherwise idempotent.
+    boto3.client("application-autoscaling").deregister_scalable_target(
+        ServiceNamespace="sagemaker",
+        ResourceId="endpoint/houses/variant/v1",
+        ScalableDimension="sagemaker:variant:DesiredInstanceCount",
+    )
+    hosted.up(None)
+    assert set(scaling_of(hosted)) == {"v1"}
+
+    hosted.down()
+    assert scaling_of(hosted) == {}
+
+
+def test_uri_overrides_the_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    with moto_server(monkeypatch):
+        opened = open_endpoint(
+            "sagemaker://?instance_type=ml.m5.xlarge&instance_count=3", Path("."), "x", SETTINGS
+        )
+        assert isinstance(opened, SageMakerEndpoint)
+        assert (opened.name, opened.instance_type, opened.instance_count) == (
+            "x",
+            "ml.m5.xlarge",
+            3,
+        )
+        with pytest.raises(BackendError, match="instance_count must be a whole number"):
+            open_endpoint("sagemaker://?instance_count=0", Path("."), "x")
+
+
+def test_scaling_is_carried_across_adding_and_removing_variants(
+    hosted: SageMakerEndpoint,
+) -> None:
+    """moto has no update_endpoint: the SageMaker client is driven through botocore's Stubber
+    (every request validated against the real service model) from moto's own answers, while
+    Application Auto Scaling stays the moto server. A hook on update_endpoint enforces what
+    SageMaker does: an update that drops a variant still registered as a scalable target fails."""
+    from botocore.stub import ANY, Stubber
+
+    hosted.up(spec("v1", 1, 1.0))
+    sagemaker = hosted.sagemaker
+    before = strip(sagemaker.describe_endpoint(EndpointName="houses"))
+    config_1 = strip(
+        sagemaker.describe_endpoint_config(EndpointConfigName=before["EndpointConfigName"])
+    )
+    # moto echoes the config's DataCaptureConfig; the API answers with its summary shape.
+    before["DataCaptureConfig"] = {
+        "EnableCapture": True,
+        "CaptureStatus": "Started",
+        "CurrentSamplingPercentage": 5,
+        "DestinationS3Uri": "s3://artifacts/houses/datacapture",
+        "KmsKeyId": "",
+    }
+    # Autoscaling moved v1 to 3 instances since its config was made.
+    before["ProductionVariants"][0].update(CurrentInstanceCount=3, DesiredInstanceCount=3)
+
+    def refuse_registered_removals(params: dict, **_: object) -> None:
+        kept = {v["VariantName"] for v in created[params["EndpointConfigName"]]}
+        still = set(scaling_of(hosted)) - kept
+        assert not still, f"update_endpoint would fail: {still} still registered"
+
+    created: dict[str, list[dict]] = {}
+
+    def remember_config(params: dict, **_: object) -> None:
+        created[params["EndpointConfigName"]] = params["ProductionVariants"]
+
+    sagemaker.meta.events.register(
+        "provide-client-params.sagemaker.CreateEndpointConfig", remember_config
+    )
+    sagemaker.meta.events.register(
+        "provide-client-params.sagemaker.UpdateEndpoint", refuse_registered_removals
+    )
+    capture = config_1["DataCaptureConfig"]
+    v2_model = model_name("houses", "v2", 2)
+    both = {
+        **before,
+        "EndpointConfigName": "houses-2",
+        "EndpointStatus": "InService",
+        "ProductionVariants": [
+            {**before["ProductionVariants"][0], "CurrentWeight": 0.9},
+            {
+                "VariantName": "v2",
+                "CurrentWeight": 0.1,
+                "CurrentInstanceCount": 2,
+                "DesiredInstanceCount": 2,
+            },
+        ],
+    }
+    variant_1 = {
+        "VariantName": "v1",
+        "ModelName": model_name("houses", "v1", 1),
+        "InstanceType": "ml.c5.xlarge",
+        "InitialVariantWeight": 1.0,
+    }
+    variant_2 = {
+        "VariantName": "v2",
+        "ModelName": v2_model,
+        "InstanceType": "ml.c5.xlarge",
+        "InitialInstanceCount": 2,
+        "InitialVariantWeight": 0.1,
+    }
+    with Stubber(sagemaker) as stub:
+        # add v2
+        stub.add_response("describe_endpoint", before, {"EndpointName": "houses"})
+        stub.add_response(
+            "describe_endpoint_config",
+            config_1,
+            {"EndpointConfigName": before["EndpointConfigName"]},
+        )
+        stub.add_response(
+            "create_model",
+            {"ModelArn": f"arn:aws:sagemaker:us-east-1:123456789012:model/{v2_model}"},
+            {
+                "ModelName": v2_model,
+                "ExecutionRoleArn": ROLE,
+                "PrimaryContainer": {
+                    "Image": IMAGE,
+                    "ModelDataUrl": "s3://artifacts/houses/runs/r2/model.tar.gz",
+                    "Environment": {**SETTINGS.container_env, "STAINLESS_MODEL_VERSION": "2"},
+                },
+            },
+        )
+        stub.add_response(
+            "create_endpoint_config",
+            {"EndpointConfigArn": "arn:aws:sagemaker:us-east-1:123456789012:endpoint-config/c2"},
+            {
+                "EndpointConfigName": ANY,
+                # v1 keeps its live weight and its scaled-out count; v2 starts at the setting.
+                "ProductionVariants": [
+                    {**variant_1, "InitialInstanceCount": 3, "InitialVariantWeight": 1.0},
+                    variant_2,
+                ],
+                "DataCaptureConfig": capture,
+            },
+        )
+        stub.add_response(
+            "update_endpoint",
+            {"EndpointArn": before["EndpointArn"]},
+            {
+                "EndpointName": "houses",
+                "EndpointConfigName": ANY,
+                "RetainAllVariantProperties": False,
+            },
+        )
+        stub.add_response("describe_endpoint", both, {"EndpointName": "houses"})
+        hosted.add_variant(spec("v2", 2, 0.1))
+        assert set(scaling_of(hosted)) == {"v1", "v2"}
+
+        # remove v1: deregistered first (the hook above checks), then the update
+        config_2 = {
+            **config_1,
+            "EndpointConfigName": "houses-2",
+            "ProductionVariants": [{**variant_1, "InitialInstanceCount": 3}, variant_2],
+        }
+        only_v2 = {
+            **both,
+            "EndpointConfigName": "houses-3",
+            "ProductionVariants": [{**both["ProductionVariants"][1], "CurrentWeight": 1.0}],
+        }
+        both_at_4 = {**both}
+        both_at_4["ProductionVariants"] = [
+            both["ProductionVariants"][0],
+            {**both["ProductionVariants"][1], "DesiredInstanceCount": 4},
+        ]
+        stub.add_response("describe_endpoint", both_at_4, {"EndpointName": "houses"})
+        stub.add_response("describe_endpoint_config", config_2, {"EndpointConfigName": "houses-2"})
+        stub.add_response(
+            "create_endpoint_config",
+            {"EndpointConfigArn": "arn:aws:sagemaker:us-east-1:123456789012:endpoint-config/c3"},
+            {
+                "EndpointConfigName": ANY,
+                "ProductionVariants": [{**variant_2, "InitialInstanceCount": 4}],
+                "DataCaptureConfig": capture,
+            },
+        )
+        stub.add_response(
+            "update_endpoint",
+            {"EndpointArn": before["EndpointArn"]},
+            {
+                "EndpointName": "houses",
+                "EndpointConfigName": ANY,
+                "RetainAllVariantProperties": False,
+            },
+        )
+        stub.add_response("describe_endpoint", only_v2, {"EndpointName": "houses"})
+        hosted.remove_variant("v1")
+        stub.assert_no_pending_responses()
+    assert scaling_of(hosted) == {"v2": (1, 5, 250.0, "SageMakerVariantInvocationsPerInstance")}
+
+
+def strip(answer: dict) -> dict:
+    return {k: v for k, v in answer.items() if k != "ResponseMetadata"}

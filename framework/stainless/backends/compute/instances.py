@@ -3,7 +3,7 @@
 A data scientist states what a stage needs (``resources.train: {cpus: 4, memory_gb: 16}``);
 picking among dozens of ml.* types by hand is error-prone and usually over-provisions. The table
 is small on purpose: general purpose (m5), compute optimised (c5), memory optimised (r5) and the
-burstable t3 types that only processing jobs accept.
+burstable types (t3 for processing jobs, t2 for endpoints).
 
 The bundled prices are approximate on-demand USD per hour in us-east-1 (training-job prices),
 written on the date in ``BUNDLED``. ``stainless instances --refresh`` replaces them with the AWS
@@ -68,13 +68,20 @@ class InstanceType:
 
 
 _ALL = frozenset(JOB_KINDS)
-_NO_TRAINING = frozenset({"processing", "endpoint"})
+# Burstable types differ by job kind: processing takes t3, real-time endpoints only t2 (the
+# ProductionVariantInstanceType enum of SageMaker's API; tests check the table against it).
+_PROCESSING = frozenset({"processing"})
+_ENDPOINT = frozenset({"endpoint"})
 
 INSTANCE_TYPES: tuple[InstanceType, ...] = (
-    InstanceType("ml.t3.medium", 2, 4, 0.050, _NO_TRAINING),
-    InstanceType("ml.t3.large", 2, 8, 0.100, _NO_TRAINING),
-    InstanceType("ml.t3.xlarge", 4, 16, 0.200, _NO_TRAINING),
-    InstanceType("ml.t3.2xlarge", 8, 32, 0.399, _NO_TRAINING),
+    InstanceType("ml.t3.medium", 2, 4, 0.050, _PROCESSING),
+    InstanceType("ml.t3.large", 2, 8, 0.100, _PROCESSING),
+    InstanceType("ml.t3.xlarge", 4, 16, 0.200, _PROCESSING),
+    InstanceType("ml.t3.2xlarge", 8, 32, 0.399, _PROCESSING),
+    InstanceType("ml.t2.medium", 2, 4, 0.056, _ENDPOINT),
+    InstanceType("ml.t2.large", 2, 8, 0.111, _ENDPOINT),
+    InstanceType("ml.t2.xlarge", 4, 16, 0.223, _ENDPOINT),
+    InstanceType("ml.t2.2xlarge", 8, 32, 0.445, _ENDPOINT),
     InstanceType("ml.m5.large", 2, 8, 0.115, _ALL),
     InstanceType("ml.m5.xlarge", 4, 16, 0.230, _ALL),
     InstanceType("ml.m5.2xlarge", 8, 32, 0.461, _ALL),
@@ -95,7 +102,7 @@ INSTANCE_TYPES: tuple[InstanceType, ...] = (
 )
 BY_NAME = {instance.name: instance for instance in INSTANCE_TYPES}
 # The families the picker chooses among; a refresh fetches these (and keeps forced types priced).
-FAMILIES = ("ml.t3.", "ml.m5.", "ml.c5.", "ml.r5.")
+FAMILIES = ("ml.t2.", "ml.t3.", "ml.m5.", "ml.c5.", "ml.r5.")
 PRICE_TABLE_ENV = "STAINLESS_PRICE_TABLE"
 
 

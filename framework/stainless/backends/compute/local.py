@@ -27,6 +27,7 @@ import time
 from pathlib import Path
 
 from stainless.backends.compute import JobResult, StageJob
+from stainless.backends.secrets import child_environ
 from stainless.core.uris import Uri
 
 log = logging.getLogger("stainless.compute")
@@ -52,7 +53,11 @@ class LocalCompute:
             return _supervise(_fork_stage(job, module, env, int(threads)), job, started)
         # The stage's stdout goes to our stderr: our own stdout may be machine-read (--json).
         process = subprocess.Popen(
-            job.command, cwd=job.cwd, env={**os.environ, **env}, start_new_session=True, stdout=2
+            job.command,
+            cwd=job.cwd,
+            env={**child_environ(), **env},
+            start_new_session=True,
+            stdout=2,
         )
         result = _supervise(process.pid, job, started)
         process.returncode = result.returncode  # reaped by _supervise
@@ -96,6 +101,10 @@ def _fork_stage(job: StageJob, module: str, env: dict[str, str], threads: int) -
         os.setsid()
         os.chdir(job.cwd)
         sys.path[0] = os.getcwd()  # as `python -m` does: the stage's folder comes first
+        # Secrets this process fetched stay here: the stage resolves its own (from the same
+        # references), so no value travels with the job, forked or spawned.
+        for name in set(os.environ) - set(child_environ()):
+            del os.environ[name]
         os.environ.update(env)
         os.dup2(2, 1)
         sys.stdout = sys.stderr

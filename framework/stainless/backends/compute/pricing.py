@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from stainless.backends.compute.instances import (
+    BY_NAME,
     FAMILIES,
     InstanceType,
     PriceTable,
@@ -55,13 +56,20 @@ def fetch_price_table(region: str, client: Any = None) -> PriceTable:
             int(entry["vcpus"]),
             float(entry["memory"]),
             float(entry["prices"].get("training", min(entry["prices"].values()))),
-            frozenset(entry["prices"]),
+            _kinds(name, entry["prices"]),
             dict(entry["prices"]),
         )
         for name, entry in sorted(found.items())
     )
     today = datetime.now(UTC).date().isoformat()
     return PriceTable(region, today, "AWS Pricing API", instances)
+
+
+def _kinds(name: str, prices: Mapping[str, float]) -> frozenset[str]:
+    """The job kinds a type may be picked for: those priced, but never beyond what SageMaker's
+    API accepts for a bundled type (a price list may show t3 hosting; endpoints take only t2)."""
+    known = BY_NAME.get(name)
+    return frozenset(prices) & known.kinds if known else frozenset(prices)
 
 
 def refresh_price_table(region: str | None = None, client: Any = None) -> PriceTable:

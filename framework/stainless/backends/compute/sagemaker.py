@@ -22,6 +22,7 @@ from typing import Any
 
 from stainless.backends.compute import JobResult, StageJob
 from stainless.backends.compute.instances import cheapest_instance
+from stainless.backends.sagemaker_local import local_mode_requested
 from stainless.core.errors import BackendError, MissingExtraError
 from stainless.core.uris import Uri
 
@@ -48,6 +49,7 @@ class SageMakerCompute:
         endpoint_url: str | None = None,
         poll_s: float = 30.0,
         client: Any = None,
+        local_mode: bool | None = None,
     ) -> None:
         if not output_uri.startswith("s3://"):
             raise BackendError(
@@ -63,11 +65,16 @@ class SageMakerCompute:
         self.instance_types = dict(instance_types or {})
         self.volume_gb = volume_gb
         self.poll_s = poll_s
-        self.client = client or _sagemaker_client(region, endpoint_url)
+        if local_mode is None:  # STAINLESS_SAGEMAKER_MODE=local also reaches the DAG's jobs
+            local_mode = local_mode_requested()
+        self.client = client or _sagemaker_client(region, endpoint_url, local_mode)
 
     @classmethod
     def from_uri(cls, uri: Uri, base: Path) -> SageMakerCompute:
-        """``sagemaker://?role=ARN&image=URI&output=s3://B/P[&prefix=..&region=..]``."""
+        """``sagemaker://?role=ARN&image=URI&output=s3://B/P[&prefix=..&region=..&mode=local]``.
+
+        ``mode=local`` (or STAINLESS_SAGEMAKER_MODE=local) runs the jobs with the SageMaker SDK's
+        local mode on this machine's Docker engine (the rehearsal, docs/rehearsal.md)."""
         missing = [k for k in ("role", "image", "output") if not uri.query.get(k)]
         if missing:
             raise BackendError(
@@ -84,6 +91,7 @@ class SageMakerCompute:
             job_prefix=q.get("prefix", "stainless"),
             region=q.get("region"),
             endpoint_url=q.get("endpoint_url"),
+            local_mode=local_mode_requested(q),
         )
 
     def job_kind(self, stage: str) -> str:
@@ -263,7 +271,11 @@ def _name_part(text: str, limit: int) -> str:
     return cleaned[:limit].rstrip("-") or "x"
 
 
-def _sagemaker_client(region: str | None, endpoint_url: str | None) -> Any:
+def _sagemaker_client(region: str | None, endpoint_url: str | None, local_mode: bool) -> Any:
+    if local_mode:
+        from stainless.backends.sagemaker_local import local_mode_client
+
+        return local_mode_client(region=region)
     try:
         import boto3
     except ImportError:

@@ -67,9 +67,47 @@ class VariantCounters:
     model_errors: int = 0
     latency_p50_ms: float | None = None
     latency_p95_ms: float | None = None
+    latency_p99_ms: float | None = None  # for rollout.latency_percentile: p99
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+# Set to "off" in a cloud endpoint's containers when the endpoint samples requests itself
+# (SageMaker's DataCaptureConfig); the model server then does not capture.
+CAPTURE_ENV = "STAINLESS_CAPTURE"
+
+
+@dataclass(frozen=True)
+class Autoscaling:
+    """Target tracking of one variant's instance count (SageMaker: Application Auto Scaling)."""
+
+    min_instances: int = 1
+    max_instances: int = 4
+    invocations_per_instance: float = 600.0  # per minute, SageMakerVariantInvocationsPerInstance
+    scale_in_cooldown_s: int = 300
+    scale_out_cooldown_s: int = 60
+
+
+@dataclass(frozen=True)
+class DataCapture:
+    """Request/response sampling done by the endpoint itself (SageMaker's DataCaptureConfig)."""
+
+    destination: str  # s3://... ; SageMaker adds <endpoint>/<variant>/yyyy/mm/dd/hh/
+    sampling_percentage: int
+
+
+@dataclass(frozen=True)
+class EndpointSettings:
+    """How a cloud endpoint hosts its variants (model.yaml ``resources.serve`` and ``hosting``);
+    the local endpoint ignores them. ``container_env`` is handed to every variant's container:
+    names and non-secret values only (secrets are resolved inside the container)."""
+
+    instance_type: str | None = None
+    instance_count: int = 1
+    autoscaling: Autoscaling | None = None
+    data_capture: DataCapture | None = None
+    container_env: dict[str, str] = field(default_factory=dict)
 
 
 @runtime_checkable
@@ -101,6 +139,8 @@ class Endpoint(Protocol):
         ...
 
 
-def open_endpoint(uri: str, base: Path, name: str) -> Endpoint:
+def open_endpoint(
+    uri: str, base: Path, name: str, settings: EndpointSettings | None = None
+) -> Endpoint:
     cls, parsed = resolve("endpoint", IMPLEMENTATIONS, uri)
-    return cls.from_uri(parsed, base, name)
+    return cls.from_uri(parsed, base, name, settings or EndpointSettings())

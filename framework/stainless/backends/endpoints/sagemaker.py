@@ -1,12 +1,21 @@
 """A SageMaker real-time endpoint with production variants (boto3; ``pip install stainless[aws]``).
 
-``sagemaker://?role=ARN&image=URI&instance_type=ml.m5.large&instance_count=1&region=eu-west-1``;
+``sagemaker://[NAME]?role=ARN&image=URI&instance_type=ml.m5.large&instance_count=1&region=R``;
 ``role`` and ``image`` may come from ``STAINLESS_SAGEMAKER_ROLE`` / ``STAINLESS_IMAGE_URI``
-instead (CI knows the image it pushed). Each variant is a SageMaker model (our image + the
-version's model.tar.gz on S3, ``VariantSpec.model_data``); adding or removing a variant creates a
-new endpoint config and calls ``update_endpoint`` (SageMaker's blue/green update, no downtime);
-weights change in place with ``update_endpoint_weights_and_capacities``. Counters come from the
-CloudWatch metrics SageMaker publishes per variant (one-minute resolution, a few minutes late).
+instead (CI knows the image it pushed); instance type and count default to the
+:class:`EndpointSettings` built from model.yaml (``resources.serve``, ``hosting``). Each variant is
+a SageMaker model (our image + the version's model.tar.gz on S3, ``VariantSpec.model_data``);
+adding or removing a variant creates a new endpoint config and calls ``update_endpoint``
+(SageMaker's blue/green update, no downtime); weights change in place with
+``update_endpoint_weights_and_capacities``. Counters come from the CloudWatch metrics SageMaker
+publishes per variant (one-minute resolution, a few minutes late).
+
+Autoscaling: every variant is registered with Application Auto Scaling as a scalable target with
+a target-tracking policy on ``SageMakerVariantInvocationsPerInstance``. SageMaker refuses to
+update an endpoint away from a variant that is still a scalable target, so a variant is
+deregistered before the update that removes it; a new variant is registered once the update
+that adds it is in service; kept variants keep their registration and their current instance
+count. The endpoint config carries a DataCaptureConfig when the settings ask for one.
 """
 
 from __future__ import annotations
@@ -19,13 +28,22 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from stainless.backends.endpoints import EndpointStatus, VariantCounters, VariantInfo, VariantSpec
+from stainless.backends.endpoints import (
+    EndpointSettings,
+    EndpointStatus,
+    VariantCounters,
+    VariantInfo,
+    VariantSpec,
+)
+from stainless.backends.endpoints.sagemaker_metrics import variant_counters
+from stainless.backends.endpoints.sagemaker_scaling import VariantScaling, data_capture_config
+from stainless.backends.sagemaker_local import local_mode_requested, sagemaker_client
 from stainless.core.errors import BackendError, MissingExtraError
 from stainless.core.uris import Uri
 
-NAMESPACE = "AWS/SageMaker"
 _VERSION_SUFFIX = re.compile(r"-v(\d+)$")
 DEFAULT_WINDOW_S = 3 * 3600  # counters() without ``since``
+DEFAULT_INSTANCE_TYPE = "ml.m5.large"
 
 
 def model_name(endpoint: str, variant: str, version: int) -> str:
@@ -39,10 +57,13 @@ def config_variants(
     weights: dict[str, float],
     add: dict[str, Any] | None = None,
     remove: str | None = None,
+    counts: dict[str, int] | None = None,
 ) -> list[dict[str, Any]]:
     """The ProductionVariants of the next endpoint config: the current ones at their current
-    weights, plus ``add`` or minus ``remove``."""
+    weights and instance counts (autoscaling may have moved them since the config was made),
+    plus ``add`` or minus ``remove``."""
     keep = ("VariantName", "ModelName", "InstanceType", "InitialInstanceCount")
+    counts = counts or {}
     variants = [
         {
             **{k: v[k] for k in keep if k in v},
@@ -51,6 +72,9 @@ def config_variants(
         for v in current
         if v["VariantName"] != remove
     ]
+    for variant in variants:
+        if counts.get(variant["VariantName"], 0) > 0:
+            variant["InitialInstanceCount"] = counts[variant["VariantName"]]
     if add is not None:
         variants.append(add)
     return variants
@@ -64,10 +88,12 @@ class SageMakerEndpoint:
         role: str | None,
         image: str | None,
         region: str | None,
-        instance_type: str = "ml.m5.large",
+        instance_type: str = DEFAULT_INSTANCE_TYPE,
         instance_count: int = 1,
+        settings: EndpointSettings | None = None,
         poll_s: float = 15.0,
         wait_timeout_s: float = 1800.0,
+        local_mode: bool | None = None,
     ) -> None:
         try:
             import boto3
@@ -78,28 +104,55 @@ class SageMakerEndpoint:
         self.image = image
         self.instance_type = instance_type
         self.instance_count = instance_count
+        self.settings = settings or EndpointSettings()
         self.poll_s = poll_s
         self.wait_timeout_s = wait_timeout_s
         session = boto3.session.Session(region_name=region)
         self.region = session.region_name or "us-east-1"
-        self.sagemaker = session.client("sagemaker")
+        # The rehearsal: local mode's client (docs/rehearsal.md) in place of SageMaker's.
+        self.local_mode = local_mode_requested() if local_mode is None else local_mode
+        self.sagemaker = sagemaker_client(session, self.local_mode)
         self.cloudwatch = session.client("cloudwatch")
+        self.scaling = VariantScaling(
+            session.client("application-autoscaling"), name, self.settings.autoscaling, self._error
+        )
 
     @classmethod
-    def from_uri(cls, uri: Uri, base: Path, name: str) -> SageMakerEndpoint:
+    def from_uri(
+        cls, uri: Uri, base: Path, name: str, settings: EndpointSettings | None = None
+    ) -> SageMakerEndpoint:
+        """The URI's location names the endpoint (default: the model's name); its query
+        overrides the settings from model.yaml."""
         query = uri.query
+        settings = settings or EndpointSettings()
+        count = query.get("instance_count")
+        if count is not None and (not count.isdigit() or int(count) < 1):
+            raise BackendError(
+                "instance_count must be a whole number >= 1",
+                key="endpoint",
+                found=uri.raw,
+                fix="write e.g. sagemaker://NAME?instance_count=2, or use hosting.instance_count",
+            )
         return cls(
-            name,
+            uri.location.strip("/") or name,
             role=query.get("role") or os.environ.get("STAINLESS_SAGEMAKER_ROLE"),
-            image=query.get("image") or os.environ.get("STAINLESS_IMAGE_URI"),
+            image=query.get("image")
+            or os.environ.get("STAINLESS_IMAGE_URI")
+            or os.environ.get("STAINLESS_IMAGE"),  # the name the aws DAG's workers use
             region=query.get("region"),
-            instance_type=query.get("instance_type", "ml.m5.large"),
-            instance_count=int(query.get("instance_count", "1")),
+            instance_type=query.get("instance_type")
+            or settings.instance_type
+            or DEFAULT_INSTANCE_TYPE,
+            instance_count=int(count) if count else settings.instance_count,
+            settings=settings,
+            local_mode=local_mode_requested(query),
         )
 
     @property
     def url(self) -> str:
         """The runtime endpoint boto3's ``sagemaker-runtime`` client calls (SigV4-signed)."""
+        if self.local_mode:
+            return str(self.sagemaker.serving_url)
         return f"https://runtime.sagemaker.{self.region}.amazonaws.com"
 
     # -- lifecycle ----------------------------------------------------------------------------
@@ -113,6 +166,11 @@ class SageMakerEndpoint:
             config = self._new_config([self._variant(initial)])
             self._call("create_endpoint", EndpointName=self.name, EndpointConfigName=config)
             self._wait_in_service()
+        # Also a repair: an endpoint whose scaling registration was lost (or whose model.yaml
+        # changed min/max) gets it back.
+        current, _, _ = self._current()
+        for variant in current:
+            self.scaling.register(variant["VariantName"])
         return self.status()
 
     def down(self) -> None:
@@ -120,7 +178,10 @@ class SageMakerEndpoint:
         if described is None:
             return
         config = described["EndpointConfigName"]
-        models = [v["ModelName"] for v in self._config(config)["ProductionVariants"]]
+        variants = self._config(config)["ProductionVariants"]
+        models = [v["ModelName"] for v in variants]
+        for variant in variants:
+            self.scaling.deregister(variant["VariantName"])
         self._call("delete_endpoint", EndpointName=self.name)
         self._call("delete_endpoint_config", EndpointConfigName=config)
         for model in models:
@@ -157,10 +218,13 @@ class SageMakerEndpoint:
 
     # -- variants -----------------------------------------------------------------------------
     def add_variant(self, spec: VariantSpec) -> None:
-        current, weights = self._current()
+        current, weights, counts = self._current()
         if any(v["VariantName"] == spec.name for v in current):
-            return  # already there: a resumed rollout may repeat this call
-        self._update(config_variants(current, weights, add=self._variant(spec)))
+            # Already there (a resumed rollout repeats this call); its scaling may not be.
+            self.scaling.register(spec.name)
+            return
+        self._update(config_variants(current, weights, add=self._variant(spec), counts=counts))
+        self.scaling.register(spec.name)
 
     def set_weights(self, weights: dict[str, float]) -> None:
         desired = [
@@ -175,15 +239,18 @@ class SageMakerEndpoint:
         self._wait_in_service()
 
     def remove_variant(self, name: str) -> None:
-        current, weights = self._current()
+        current, weights, counts = self._current()
         if all(v["VariantName"] != name for v in current):
+            self.scaling.deregister(name)  # an earlier attempt may have stopped in between
             return
         if len(current) == 1:
             raise BackendError(
                 f"{name!r} is the only variant of endpoint {self.name!r}",
                 fix="delete the endpoint instead (`stainless endpoint down`)",
             )
-        self._update(config_variants(current, weights, remove=name))
+        # SageMaker refuses to update away a variant that is still a scalable target.
+        self.scaling.deregister(name)
+        self._update(config_variants(current, weights, remove=name, counts=counts))
 
     def counters(self, since: float | None = None) -> dict[str, VariantCounters]:
         # A minute past now: the newest datapoint's timestamp can lie ahead of our clock.
@@ -196,57 +263,14 @@ class SageMakerEndpoint:
         # One period spanning the window: CloudWatch returns one datapoint per metric.
         period = max(60, math.ceil((end - start).total_seconds() / 60) * 60)
         names = [v.name for v in self.status().variants]
-        return {name: self._variant_counters(name, start, end, period) for name in names}
+        return {
+            name: variant_counters(
+                self.cloudwatch, self.name, name, (start, end, period), self._error
+            )
+            for name in names
+        }
 
     # -- internals ----------------------------------------------------------------------------
-    def _variant_counters(
-        self, variant: str, start: datetime, end: datetime, period: int
-    ) -> VariantCounters:
-        def total(metric: str) -> int:
-            points = self._metric(variant, metric, start, end, period, Statistics=["Sum"])
-            return int(sum(point.get("Sum", 0.0) for point in points))
-
-        requests = total("Invocations")
-        client, model = total("Invocation4XXErrors"), total("Invocation5XXErrors")
-        latency = self._metric(
-            variant, "ModelLatency", start, end, period, ExtendedStatistics=["p50", "p95"]
-        )
-        extended = latency[0].get("ExtendedStatistics", {}) if latency else {}
-        # ModelLatency is in microseconds.
-        p50, p95 = extended.get("p50"), extended.get("p95")
-        return VariantCounters(
-            requests=requests,
-            ok=max(0, requests - client - model),
-            client_errors=client,
-            model_errors=model,
-            latency_p50_ms=None if p50 is None else round(p50 / 1000, 3),
-            latency_p95_ms=None if p95 is None else round(p95 / 1000, 3),
-        )
-
-    def _metric(
-        self,
-        variant: str,
-        metric: str,
-        start: datetime,
-        end: datetime,
-        period: int,
-        **statistics: Any,
-    ) -> list[dict[str, Any]]:
-        answer = self._call(
-            "get_metric_statistics",
-            client=self.cloudwatch,
-            Namespace=NAMESPACE,
-            MetricName=metric,
-            StartTime=start,
-            EndTime=end,
-            Period=period,
-            Dimensions=[
-                {"Name": "EndpointName", "Value": self.name},
-                {"Name": "VariantName", "Value": variant},
-            ],
-            **statistics,
-        )
-        return list(answer.get("Datapoints", []))
 
     def _variant(self, spec: VariantSpec) -> dict[str, Any]:
         """Create the SageMaker model of a variant; return its ProductionVariant entry."""
@@ -276,7 +300,10 @@ class SageMakerEndpoint:
             PrimaryContainer={
                 "Image": self.image,
                 "ModelDataUrl": spec.model_data,
-                "Environment": {"STAINLESS_MODEL_VERSION": str(spec.version)},
+                "Environment": {
+                    **self.settings.container_env,
+                    "STAINLESS_MODEL_VERSION": str(spec.version),
+                },
             },
         )
         return {
@@ -290,7 +317,12 @@ class SageMakerEndpoint:
     def _new_config(self, variants: list[dict[str, Any]]) -> str:
         stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S%f")[:17]
         name = f"{self.name[: 62 - len(stamp)]}-{stamp}"
-        self._call("create_endpoint_config", EndpointConfigName=name, ProductionVariants=variants)
+        extra: dict[str, Any] = {}
+        if self.settings.data_capture is not None:
+            extra["DataCaptureConfig"] = data_capture_config(self.settings.data_capture)
+        self._call(
+            "create_endpoint_config", EndpointConfigName=name, ProductionVariants=variants, **extra
+        )
         return name
 
     def _update(self, variants: list[dict[str, Any]]) -> None:
@@ -303,19 +335,24 @@ class SageMakerEndpoint:
         )
         self._wait_in_service()
 
-    def _current(self) -> tuple[list[dict[str, Any]], dict[str, float]]:
+    def _current(self) -> tuple[list[dict[str, Any]], dict[str, float], dict[str, int]]:
+        """The current config's variants, their live weights and live instance counts."""
         described = self._describe()
         if described is None:
             raise BackendError(
                 f"SageMaker endpoint {self.name!r} does not exist",
                 fix="create it with `stainless endpoint up`",
             )
-        weights = {
-            v["VariantName"]: float(v.get("CurrentWeight", 0.0))
-            for v in described.get("ProductionVariants", [])
+        live = described.get("ProductionVariants", [])
+        weights = {v["VariantName"]: float(v.get("CurrentWeight", 0.0)) for v in live}
+        counts = {
+            v["VariantName"]: int(
+                v.get("DesiredInstanceCount") or v.get("CurrentInstanceCount") or 0
+            )
+            for v in live
         }
         config = self._config(described["EndpointConfigName"])
-        return list(config["ProductionVariants"]), weights
+        return list(config["ProductionVariants"]), weights, counts
 
     def _describe(self) -> dict[str, Any] | None:
         from botocore.exceptions import ClientError

@@ -24,6 +24,7 @@ def run_stage(workspace: Workspace, stage: str, run_id: str, force: bool = False
     """Run one stage in this process (what the stage commands, the container and the DAG call)."""
     if stage not in STAGES:
         raise StageError(f"unknown stage {stage!r}", expected=", ".join(STAGES))
+    workspace.use_secrets()  # into this process: the hooks may read them from the environment
     return STAGES[stage]().run(workspace, run_id, force=force)
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from stainless.pipeline.promotion import judge
+from stainless.pipeline.promotion import PromotionPolicy, judge
 from stainless.pipeline.stages.base import Stage, StageResult
 from stainless.pipeline.stages.evaluate import Evaluate, EvaluateResult
 from stainless.workspace import Workspace
@@ -52,9 +52,8 @@ class Decide(Stage[DecideResult]):
         predictions = pd.read_parquet(
             io.BytesIO(workspace.store.get_bytes(predictions_key(run_id)))
         )
-        verdict = judge(
-            evaluation, predictions, config["promotion"], config.metric, config.direction
-        )
+        policy = PromotionPolicy.from_mapping(config["promotion"])
+        verdict = judge(evaluation, predictions, policy, config.metric, config.direction)
         version = previous.candidate.version
         decision = DecideResult(
             action="promote" if verdict.promote else "reject",

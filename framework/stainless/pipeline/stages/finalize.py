@@ -20,7 +20,7 @@ STAGE = "finalize"
 
 @dataclass(frozen=True)
 class FinalizeResult(StageResult):
-    outcome: str  # promoted | rolled_back | not_deployed
+    outcome: str  # promoted | rolled_back | inconclusive (not enough traffic) | not_deployed
     reason: str = ""
     version: int | None = None
 
@@ -83,13 +83,19 @@ def settle(project: Workspace, run_id: str) -> FinalizeResult:
             endpoint.remove_variant(state.candidate_variant)
         record_endpoint(project, f"v{state.candidate_version} removed")
         registry.set_status(state.candidate_version, "rolled_back", f"rollout: {state.reason}")
-        outcome = "rolled_back"
+        # A deadline reached for lack of traffic is no verdict on the model: say so, and do not
+        # page anyone as for a regression.
+        cause = state.decisions[-1].get("cause") if state.decisions else None
+        inconclusive = cause == "not_enough_traffic"
+        outcome = "inconclusive" if inconclusive else "rolled_back"
         project.notify(
             "rolled_back",
-            f"Version {state.candidate_version} rolled back: {state.reason}",
+            f"Version {state.candidate_version} "
+            + ("withdrawn, inconclusive (not enough traffic)" if inconclusive else "rolled back")
+            + f": {state.reason}",
             run_id,
             fields={"production stays": state.production_variant, **evidence},
-            severity="alert",
+            severity="warning" if inconclusive else "alert",
             figures=figures,
         )
     registry.record_decision(

@@ -44,6 +44,9 @@ def test_percentiles_from_the_histogram_are_within_its_resolution() -> None:
     for q, estimate in ((0.5, tally.percentile_ms(0.5)), (0.95, tally.percentile_ms(0.95))):
         exact = ordered[int(q * len(ordered))]
         assert estimate == pytest.approx(exact, rel=0.12)
+    counters = tally.to_counters()
+    assert counters.latency_p99_ms == tally.percentile_ms(0.99)
+    assert counters.latency_p95_ms is not None and counters.latency_p99_ms > counters.latency_p95_ms
     assert Tally().percentile_ms(0.5) is None
     huge = Tally()
     huge.add(OK, 10_000_000.0)  # beyond the last bucket: still counted, never an index error

@@ -100,6 +100,7 @@ class Tally:
             model_errors=self.model_errors,
             latency_p50_ms=self.percentile_ms(0.50),
             latency_p95_ms=self.percentile_ms(0.95),
+            latency_p99_ms=self.percentile_ms(0.99),
         )
 
 

@@ -19,7 +19,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from stainless.backends.endpoints import EndpointStatus, VariantCounters, VariantInfo, VariantSpec
+from stainless.backends.endpoints import (
+    EndpointSettings,
+    EndpointStatus,
+    VariantCounters,
+    VariantInfo,
+    VariantSpec,
+)
 from stainless.backends.endpoints.local import processes as procs
 from stainless.backends.endpoints.local.counters import CounterStore
 from stainless.backends.endpoints.local.state import STATE_FILE, EndpointState, VariantRecord
@@ -87,9 +93,12 @@ class LocalEndpoint:
         self.ready_timeout_s = ready_timeout_s
 
     @classmethod
-    def from_uri(cls, uri: Uri | str, base: Path, name: str) -> LocalEndpoint:
+    def from_uri(
+        cls, uri: Uri | str, base: Path, name: str, settings: EndpointSettings | None = None
+    ) -> LocalEndpoint:
         """``local://`` keeps endpoints in ``<project>/.stainless/endpoints``; ``local://DIR``
-        elsewhere (relative to the project, or absolute)."""
+        elsewhere (relative to the project, or absolute). ``settings`` (instances, autoscaling)
+        concern cloud endpoints: one machine ignores them."""
         if isinstance(uri, str):
             uri = parse_uri(uri)
         root = uri.local_path(base) if uri.location else base / DEFAULT_ROOT
