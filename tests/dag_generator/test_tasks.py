@@ -169,13 +169,19 @@ def test_aws_jobs_and_the_dag_file_carry_secret_references_never_values(
                 tasks.run_on_sagemaker(project, spec, stage, "run-1")
     created = {name: request for name, request in sent.items() if name.startswith("Create")}
     assert set(created) == {"CreateProcessingJob", "CreateTrainingJob"}
+    stage_of = {"CreateProcessingJob": "preprocess", "CreateTrainingJob": "train"}
     for operation, request in created.items():
         # Only the run id, the log format and the environment's name: the job resolves the
-        # secrets itself from model.yaml in the image, with its own IAM role.
+        # secrets itself from model.yaml in the image, with its own IAM role. Plus two public
+        # facts for cost and lineage: its instance type and its image.
         assert request["Environment"] == {
             "STAINLESS_RUN_ID": "run-1",
             "STAINLESS_LOG_FORMAT": "plain",
             "STAINLESS_ENV": "aws",
+            "STAINLESS_INSTANCE_TYPE": spec["tasks"][stage_of[operation]]["instance"][
+                "instance_type"
+            ],
+            "STAINLESS_IMAGE_URI": "img:1",
         }, operation
         assert token not in json.dumps(request, default=str)
     dag_file = render_dag_file(spec)

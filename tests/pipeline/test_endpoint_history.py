@@ -75,8 +75,8 @@ def test_endpoint_days_integrate_the_history_across_midnight_and_autoscaling() -
         serve_memory_gb=2,
         table=BUNDLED,
     )
-    assert local[0].basis == NOTIONAL and local[0].instance_type == "ml.t3.medium"
-    assert local[0].usd == pytest.approx(12 * 0.05)
+    assert local[0].basis == NOTIONAL and local[0].instance_type == "ml.t2.medium"
+    assert local[0].usd == pytest.approx(12 * BUNDLED.get("ml.t2.medium").price("endpoint"))
 
 
 @pytest.mark.integration
@@ -85,6 +85,7 @@ def test_a_sagemaker_endpoint_is_costed_from_its_recorded_instances(
 ) -> None:
     """A real (moto) SageMaker endpoint: its variants' instance type and count are recorded as
     they change (autoscaling included), and the days are integrated from that history."""
+    import boto3
     import httpx
     from stainless.backends.endpoints import VariantSpec
     from stainless.pipeline.endpoint_history import record_endpoint
@@ -95,6 +96,9 @@ def test_a_sagemaker_endpoint_is_costed_from_its_recorded_instances(
     project_dir = bake()
     with moto_server(monkeypatch) as url:
         httpx.post(f"{url}/moto-api/reset").raise_for_status()
+        # SageMaker's data capture writes to S3: the store is on (moto's) S3, as in production.
+        boto3.client("s3").create_bucket(Bucket="artifacts")
+        monkeypatch.setenv("STAINLESS_STORE", "s3://artifacts/house-prices")
         monkeypatch.setenv(
             "STAINLESS_ENDPOINT",
             f"sagemaker://?role={role}&image={image}&instance_type=ml.m5.large&instance_count=1",
@@ -115,17 +119,17 @@ def test_a_sagemaker_endpoint_is_costed_from_its_recorded_instances(
         assert record_endpoint(project, "observed", now=start + 5400) is None  # no change
         project.endpoint.down()
         assert record_endpoint(project, "stopped", now=start + 3 * 3600) is not None
-    history = endpoint_history(project.store)
-    assert [[(v.instance_type, v.instance_count) for v in c.variants] for c in history] == [
-        [("ml.m5.large", 1)],
-        [("ml.m5.large", 3)],
-        [],
-    ]
-    rows = endpoint_costs(
-        history, start - 86400, start + 86400, serve_cpus=1, serve_memory_gb=1, table=BUNDLED
-    )
-    assert [(r.day, r.variant, r.instance_hours, r.basis) for r in rows] == [
-        ("2026-03-01", "v1", 4.0, BILLABLE),  # 22-23 x1, 23-24 x3
-        ("2026-03-02", "v1", 3.0, BILLABLE),  # 00-01 x3
-    ]
-    assert rows[0].usd == pytest.approx(4 * BUNDLED.get("ml.m5.large").price("endpoint"))
+        history = endpoint_history(project.store)
+        assert [[(v.instance_type, v.instance_count) for v in c.variants] for c in history] == [
+            [("ml.m5.large", 1)],
+            [("ml.m5.large", 3)],
+            [],
+        ]
+        rows = endpoint_costs(
+            history, start - 86400, start + 86400, serve_cpus=1, serve_memory_gb=1, table=BUNDLED
+        )
+        assert [(r.day, r.variant, r.instance_hours, r.basis) for r in rows] == [
+            ("2026-03-01", "v1", 4.0, BILLABLE),  # 22-23 x1, 23-24 x3
+            ("2026-03-02", "v1", 3.0, BILLABLE),  # 00-01 x3
+        ]
+        assert rows[0].usd == pytest.approx(4 * BUNDLED.get("ml.m5.large").price("endpoint"))
