@@ -85,7 +85,7 @@ def test_the_report_holds_every_part_of_the_run(rolled_out: Path) -> None:
         "rollout",
         "finalize",
     ]
-    assert all(s.cost.startswith("$") for s in data.stages[:4]) and data.notional
+    assert all("$" in s.cost for s in data.stages[:4]) and data.notional  # "<$0.000001" too
     comparison = data.comparison
     assert comparison.production_version == 1 and comparison.has_interval
     assert comparison.ci_low <= comparison.margin <= comparison.ci_high
