@@ -55,6 +55,8 @@ benchmarks: setup
 	$(BIN)/python benchmarks/lifecycle.py --json
 	$(BIN)/python benchmarks/canary.py --json
 	.venv-airflow/bin/python benchmarks/dag_parse.py --json
+	bash .ci/evidently-setup.sh
+	$(BIN)/python benchmarks/drift.py --json
 
 clean:
-	rm -rf $(VENV) .venv-airflow .venv-snowflake .venv-sagemaker .stainless
+	rm -rf $(VENV) .venv-airflow .venv-snowflake .venv-sagemaker .venv-evidently .stainless

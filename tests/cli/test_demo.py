@@ -27,6 +27,12 @@ def test_demo_promotes_a_healthy_candidate_and_rolls_back_a_faulty_one(tmp_path:
     assert "rolled back" in page
     # The faulty candidate's errors reach the report's timeline.
     assert re.search(r"[1-9][0-9]* model errors", page), "no errors in the rollout timeline"
+    # The monitoring step: no alert on the traffic as it came, then the shifted feature named.
+    text = " ".join(result.output.split())  # the console wraps long lines
+    tail = text[text.find("monitoring:") :]
+    assert "traffic as it came: ok (moved: nothing)" in tail, tail
+    assert "standard deviations: drift (moved: area_sqm)" in tail, tail
+    assert "Drift in v2 of house-prices: area_sqm" in tail, tail
     statuses = {
         v.version: v.status for v in open_workspace(tmp_path / "house-prices").registry.list()
     }

@@ -14,7 +14,7 @@ from stainless.cli import main
 from stainless.pipeline.runner import run_lifecycle
 from stainless.pipeline.status import statuses
 from stainless.workspace import open_workspace
-from stainless.workspace.layout import MONITORING_RESULT_KEY
+from stainless.workspace.layout import monitoring_result_key
 
 pytestmark = pytest.mark.integration
 
@@ -29,12 +29,13 @@ def three_projects(bake, monkeypatch: pytest.MonkeyPatch) -> list[Path]:
     monkeypatch.setenv("STAINLESS_PARAMS", json.dumps({"alpha": 0.5}))
     assert run_lifecycle(open_workspace(canary), "c-2", in_process=True, until="deploy").ok
     monkeypatch.delenv("STAINLESS_PARAMS")
-    open_workspace(canary).store.put_bytes(
-        MONITORING_RESULT_KEY,
-        json.dumps(
-            {"checked_at": "2026-03-02T06:00:00+00:00", "status": "ok", "summary": "no drift"}
-        ).encode(),
-    )
+    # Two checks by `stainless monitor` (its result's shape): the newer one is shown.
+    store = open_workspace(canary).store
+    for checked, reason in (("20260301T060000Z", "older"), ("20260302T060000Z", "no drift")):
+        store.put_bytes(
+            monitoring_result_key("canary-model", checked),
+            json.dumps({"checked_at": checked, "status": "ok", "reason": reason}).encode(),
+        )
     return [fresh, approved, canary]
 
 

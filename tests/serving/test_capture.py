@@ -109,3 +109,33 @@ def test_a_failing_store_costs_records_not_requests(
     )
     app.close()
     assert 'stainless_capture_records_total{outcome="failed"} 1.0' in app.metrics.render().decode()
+
+
+def test_records_carry_request_id_version_variant_and_are_redacted(
+    model: Any, client_for: Any, tmp_path: Path
+) -> None:
+    from stainless.serving.records import parse_lines
+
+    store = LocalStore(tmp_path / "store")
+    settings = ServingSettings(
+        capture_sample_rate=1.0,
+        capture_drop_fields=("note",),
+        capture_redact_fields=("prediction",),
+    )
+    app = create_app(model, settings, name="m", version="3", capture_store=store)
+    client = client_for(app)
+    mine = client.post(
+        "/invocations",
+        content=b'{"x": 1, "note": "personal"}',
+        headers={**JSON, "x-amzn-sagemaker-inference-id": "abc-1", "x-stainless-variant": "v3"},
+    )
+    theirs = client.post("/invocations", content=b'{"x": 2}', headers=JSON)
+    app.close()
+    assert mine.headers["x-stainless-request-id"] == "abc-1"
+    generated = theirs.headers["x-stainless-request-id"]
+    assert len(generated) == 32
+    records = [r for key in store.list("capture") for r in parse_lines(store.get_bytes(key))]
+    first, second = sorted(records, key=lambda r: r.request["x"])
+    assert (first.request_id, first.version, first.variant) == ("abc-1", "3", "v3")
+    assert first.request == {"x": 1} and first.response == {"prediction": "[redacted]"}
+    assert (second.request_id, second.variant) == (generated, None)

@@ -12,7 +12,8 @@ def test_defaults_match_the_model_yaml_schema() -> None:
     defaults = ServingSettings()
     assert {f.name for f in fields(ServingSettings)} == set(section)
     for name, schema in section.items():
-        assert getattr(defaults, name) == schema["default"], name
+        value = getattr(defaults, name)
+        assert (list(value) if isinstance(value, tuple) else value) == schema["default"], name
         assert schema["description"]
 
 

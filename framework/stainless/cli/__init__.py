@@ -29,6 +29,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "serve": ("stainless.cli.serve", "serve", "Serve a model over HTTP (SageMaker contract)."),
     "endpoint": ("stainless.cli.endpoint", "endpoint", "Run the model's endpoint locally."),
     "traffic": ("stainless.cli.traffic", "traffic", "Replay validation requests at an endpoint."),
+    "monitor": ("stainless.cli.monitor", "monitor", "Check live traffic for drift (once)."),
     "dags": ("dag_generator.cli", "dags", "Render Airflow DAGs and upload them to S3."),
     "container": ("stainless.cli.container", "container", "Build and push the model's image."),
     "cost": ("stainless.cli.cost", "cost", "Cost per run and per endpoint variant per day."),

@@ -3,7 +3,9 @@
 Three versions of the example: a deliberately weak first one (promoted: nothing to compare
 with), a better second one (approved, rolled out step by step, promoted), and a third that is
 better offline but fails 20 % of live requests (approved, then rolled back by the canary).
-Notifications go to a local Slack stub through the real Slack client, and are shown.
+Notifications go to a local Slack stub through the real Slack client, and are shown. Last,
+monitoring: production's captured traffic is checked twice, once as it came and once after the
+demo shifts one feature of the replayed requests; the second check names that feature.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import os
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.console import Console
@@ -59,6 +62,13 @@ def demo(directory: Path | None, in_process: bool, keep_endpoint: bool) -> None:
             str(template_dir()), no_input=True, output_dir=str(root), overwrite_if_exists=True
         )
     )
+    # Capture every request (the default samples 5 %) so the monitoring step has enough rows
+    # within seconds (the example's validation split is 160 rows; a check needs 100).
+    with (project_dir / "model.yaml").open("a") as config:
+        config.write(
+            "\n# Added by `stainless demo`: capture all traffic for its monitoring step.\n"
+            "serving:\n  capture_sample_rate: 1.0\n  capture_flush_seconds: 0.5\n"
+        )
     console.print(Rule("stainless demo"))
     console.print(f"example model generated in [cyan]{project_dir}[/cyan]")
     console.print("a data scientist edits only preprocess.py, train.py, model.py, schemas.json")
@@ -96,6 +106,8 @@ def demo(directory: Path | None, in_process: bool, keep_endpoint: bool) -> None:
                 seen = len(slack.messages)
                 if not report.ok:
                     raise click.ClickException(f"run {attempt} failed: {report.error}")
+            console.print(Rule("monitoring: is production's traffic still like its training data?"))
+            seen = monitoring_step(console, project, slack, seen)
         finally:
             os.environ.pop("STAINLESS_PARAMS", None)
             if not keep_endpoint:
@@ -120,3 +132,28 @@ def demo(directory: Path | None, in_process: bool, keep_endpoint: bool) -> None:
         f"\nexplore: cd {project_dir} && stainless versions"
         + ("" if keep_endpoint else " (endpoint stopped; --keep-endpoint keeps it)")
     )
+
+
+def monitoring_step(console: Console, project: Any, slack: Any, seen: int) -> int:
+    """Production's validation rows as they are, then with area_sqm shifted by two standard
+    deviations; a monitoring check after each: no alert, then one naming area_sqm."""
+    from stainless.pipeline.monitor import check_after_replay
+
+    for label, shifts in (
+        ("traffic as it came", ()),
+        ("traffic with area_sqm shifted up by 2 standard deviations", ("area_sqm=+2sd",)),
+    ):
+        result = check_after_replay(project, shifts)
+        moved = ", ".join(result.drift.drifted) or "nothing"
+        console.print(
+            f"▶ stainless monitor after {result.rows} requests of {label}: "
+            f"[bold]{result.status}[/bold] (moved: {moved})"
+        )
+        for feature in result.drift.features:
+            if feature.drifted:
+                console.print(f"  {feature.summary()}")
+    console.print("[bold]Slack #ml-models:[/bold]")
+    for message in slack.messages[seen:]:
+        console.print(f"  💬 {html.unescape(message.get('text', ''))[:160]}")
+    console.print(f"report: {result.report_url}")
+    return len(slack.messages)

@@ -61,6 +61,15 @@ from stainless.core.ids import check_run_id
     default=None,
     help="Send everything to this variant (X-Amzn-SageMaker-Target-Variant).",
 )
+@click.option(
+    "--shift",
+    "shifts",
+    multiple=True,
+    metavar="FEATURE=CHANGE",
+    help="Change a field of every request, to try monitoring: FEATURE=+2sd (add 2 standard "
+    "deviations), FEATURE=*1.5 (spread around the mean), FEATURE=+3 (add), FEATURE=VALUE (set; "
+    "null for nulls). Repeatable.",
+)
 @click.option("--seed", type=int, default=None, help="Seed for choosing the invalid requests.")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def traffic(
@@ -74,6 +83,7 @@ def traffic(
     run_id: str | None,
     invalid_fraction: float,
     target_variant: str | None,
+    shifts: tuple[str, ...],
     seed: int | None,
     as_json: bool,
 ) -> None:
@@ -92,6 +102,7 @@ def traffic(
         invalid_fraction=invalid_fraction,
         target_variant=target_variant,
         seed=seed,
+        shifts=shifts,
     )
     if as_json:
         click.echo(json.dumps(replay.to_dict(), indent=2))

@@ -139,6 +139,67 @@ def _original_status(answer: httpx.Response) -> int:
     return answer.status_code
 
 
+@dataclass(frozen=True)
+class Shift:
+    """A change applied to one field of every replayed request (``stainless traffic --shift``).
+
+    ``feature=+2sd`` adds 2 standard deviations (of the replayed rows), ``feature=*1.5`` scales,
+    ``feature=+3`` adds a constant, ``feature=null`` sets nulls, anything else sets that value.
+    """
+
+    feature: str
+    op: str  # add_sd | scale | add | set
+    value: Any
+
+    @classmethod
+    def parse(cls, text: str) -> Shift:
+        feature, sep, spec = text.partition("=")
+        if not sep or not feature or not spec:
+            raise ValueError(f"--shift {text!r}: expected FEATURE=+2sd, FEATURE=*1.5 or FEATURE=V")
+        spec = spec.strip()
+        try:
+            if spec.endswith("sd") and spec[0] in "+-":
+                return cls(feature, "add_sd", float(spec[:-2]))
+            if spec.startswith("*"):
+                return cls(feature, "scale", float(spec[1:]))
+            if spec[0] in "+-":
+                return cls(feature, "add", float(spec))
+        except ValueError:
+            raise ValueError(f"--shift {text!r}: {spec!r} is not a number") from None
+        return cls(feature, "set", None if spec == "null" else spec)
+
+
+def shift_requests(requests: list[Any], shifts: list[Shift]) -> list[Any]:
+    """Copies of ``requests`` with ``shifts`` applied (numbers stay numbers; integer fields are
+    rounded so the request schema still accepts them)."""
+    out = [dict(r) if isinstance(r, dict) else r for r in requests]
+    for change in shifts:
+        values = [r.get(change.feature) for r in out if isinstance(r, dict)]
+        numbers = [v for v in values if isinstance(v, int | float) and not isinstance(v, bool)]
+        if change.op != "set" and not numbers:
+            raise ValueError(f"--shift {change.feature}: no numeric values of that field to shift")
+        mean = sum(numbers) / len(numbers) if numbers else 0.0
+        sd = (sum((v - mean) ** 2 for v in numbers) / max(len(numbers) - 1, 1)) ** 0.5
+        integers = numbers and all(isinstance(v, int) for v in numbers)
+        for request in out:
+            if not isinstance(request, dict) or change.feature not in request:
+                continue
+            value = request[change.feature]
+            if change.op == "set":
+                request[change.feature] = change.value
+                continue
+            if not isinstance(value, int | float) or isinstance(value, bool):
+                continue
+            if change.op == "add_sd":
+                value = value + change.value * sd
+            elif change.op == "scale":
+                value = mean + (value - mean) * change.value
+            else:
+                value = value + change.value
+            request[change.feature] = round(value) if integers else value
+    return out
+
+
 @dataclass
 class Replay:
     """What :func:`replay_run` sent: which run's rows, to which endpoint, and the tallies."""
@@ -180,6 +241,7 @@ def replay_run(
     invalid_fraction: float = 0.0,
     target_variant: str | None = None,
     seed: int | None = None,
+    shifts: tuple[str, ...] | list[str] = (),
 ) -> Replay:
     """Send a run's ``split`` rows (default: the newest run's) as requests to the endpoint."""
     from stainless.pipeline.stages.evaluate import rows_as_requests
@@ -192,6 +254,11 @@ def replay_run(
             fix="pick another run with --run-id (see the store's runs/ folder)",
         )
     requests = rows_as_requests(load_split(workspace, run_id, split), workspace.config.target)
+    if shifts:
+        try:
+            requests = shift_requests(requests, [Shift.parse(text) for text in shifts])
+        except ValueError as exc:
+            raise StainlessError(str(exc), fix="e.g. --shift area_sqm=+2sd") from None
     target = workspace.endpoint_named(endpoint_name)
     name = endpoint_name or workspace.name
     if not target.status().running:

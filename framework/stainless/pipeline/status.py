@@ -18,7 +18,7 @@ from stainless.core.errors import StainlessError
 from stainless.pipeline.cost import format_usd
 from stainless.pipeline.cost_summary import month_cost
 from stainless.workspace import Workspace, markers, open_workspace
-from stainless.workspace.layout import MONITORING_RESULT_KEY, RUNS, run_id_of, stage_marker_key
+from stainless.workspace.layout import RUNS, monitoring_results, run_id_of, stage_marker_key
 
 log = logging.getLogger("stainless.status")
 
@@ -191,17 +191,18 @@ def _in_flight(project: Workspace, runs: dict[str, str]) -> RolloutInFlight | No
 
 
 def _monitoring(project: Workspace) -> Monitoring | None:
-    """The monitoring job's last result, when one was written to the store."""
-    if not project.store.exists(MONITORING_RESULT_KEY):
+    """The last result `stainless monitor` stored for the model, if it ever ran."""
+    keys = monitoring_results(project.store, project.name)
+    if not keys:
         return None
     try:
-        data = json.loads(project.store.get_bytes(MONITORING_RESULT_KEY))
+        data = json.loads(project.store.get_bytes(keys[-1]))
     except ValueError:
-        return Monitoring("?", "unreadable", f"{MONITORING_RESULT_KEY} is not JSON")
+        return Monitoring("?", "unreadable", f"{keys[-1]} is not JSON")
     return Monitoring(
-        str(data.get("checked_at") or data.get("at") or "?"),
-        str(data.get("status") or data.get("outcome") or "?"),
-        str(data.get("summary") or data.get("reason") or ""),
+        str(data.get("checked_at") or "?"),
+        str(data.get("status") or "?"),
+        str(data.get("reason") or ""),
     )
 
 

@@ -27,7 +27,7 @@ from stainless.project.runtime import (
 )
 from stainless.serving import metrics as metrics_module
 from stainless.serving.batching import AdaptiveBatcher
-from stainless.serving.capture import DataCapture, capture_prefix
+from stainless.serving.capture import DataCapture
 from stainless.serving.errors import (
     CLIENT,
     MODEL,
@@ -40,7 +40,13 @@ from stainless.serving.errors import (
     new_error_id,
 )
 from stainless.serving.metrics import ServingMetrics
-from stainless.serving.requests import JSON, read_body, request_format
+from stainless.serving.requests import (
+    JSON,
+    REQUEST_ID_HEADER,
+    read_body,
+    request_format,
+    request_id_and_variant,
+)
 from stainless.serving.settings import ServingSettings
 
 log = logging.getLogger("stainless.serving")
@@ -72,13 +78,9 @@ class ServingApp:
         self.metrics = ServingMetrics(name, version)
         self.capture: DataCapture | None = None
         if capture_store is not None and settings.capture_sample_rate > 0:
-            self.capture = DataCapture(
-                capture_store,
-                capture_prefix(name, version),
-                settings.capture_sample_rate,
-                settings.capture_max_queue,
-                settings.capture_flush_seconds,
-                count=lambda outcome, n: self.metrics.capture.labels(outcome).inc(n),
+            count = self.metrics.capture.labels
+            self.capture = DataCapture.for_server(
+                capture_store, settings, name, version, lambda o, n: count(o).inc(n)
             )
         self._validator = model.schemas.request_validator
         self._arrays_are_batches = _arrays_are_batches(model.schemas.request, self._validator)
@@ -136,6 +138,7 @@ class ServingApp:
 
     async def _invocations(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
+        request_id, variant = request_id_and_variant(scope["headers"])
         try:
             if scope["method"] != "POST":
                 raise client_error(405, "use POST for /invocations")
@@ -178,14 +181,18 @@ class ServingApp:
             {
                 "type": "http.response.start",
                 "status": 200,
-                "headers": [*headers, (b"content-length", str(len(out)).encode())],
+                "headers": [
+                    *headers,
+                    (REQUEST_ID_HEADER, request_id.encode()),
+                    (b"content-length", str(len(out)).encode()),
+                ],
             }
         )
         await send({"type": "http.response.body", "body": out})
         self.metrics.ok.inc()
         self.metrics.latency.observe(time.perf_counter() - started)
         if self.capture is not None:
-            self.capture.offer(document, response, kind)
+            self.capture.offer(document, response, kind, request_id, variant)
 
     def _predict_one(self, request: Any, where: dict[str, Any] | None) -> Any:
         try:

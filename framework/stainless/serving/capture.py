@@ -17,9 +17,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-import orjson
-
 from stainless.backends.storage import ArtifactStore
+from stainless.serving.records import CapturedRecord, capture_prefix, redact, to_line
 
 log = logging.getLogger("stainless.serving.capture")
 
@@ -27,8 +26,7 @@ MAX_RECORDS_PER_FILE = 1000
 _STOP = object()
 
 
-def capture_prefix(model: str, version: str | None) -> str:
-    return f"capture/{model}/{version or 'unknown'}"
+__all__ = ["DataCapture", "capture_prefix"]
 
 
 class DataCapture:
@@ -40,9 +38,18 @@ class DataCapture:
         max_queue: int,
         flush_seconds: float,
         count: Callable[[str, int], None] = lambda outcome, n: None,
+        *,
+        model: str = "model",
+        version: str | None = None,
+        drop_fields: tuple[str, ...] = (),
+        redact_fields: tuple[str, ...] = (),
     ) -> None:
         self.store = store
         self.prefix = prefix
+        self.model = model
+        self.version = version
+        self.drop_fields = drop_fields
+        self.redact_fields = redact_fields
         self.sample_rate = sample_rate
         self.flush_seconds = flush_seconds
         self._count = count
@@ -51,14 +58,44 @@ class DataCapture:
         self._lock = threading.Lock()
         self._random = random.random
 
-    def offer(self, request: Any, response: Any, kind: str) -> None:
+    @classmethod
+    def for_server(
+        cls,
+        store: ArtifactStore,
+        settings: Any,
+        model: str,
+        version: str | None,
+        count: Callable[[str, int], None],
+    ) -> DataCapture:
+        """The capture of one model server, from its ``serving:`` settings."""
+        return cls(
+            store,
+            capture_prefix(model, version or "unknown"),
+            settings.capture_sample_rate,
+            settings.capture_max_queue,
+            settings.capture_flush_seconds,
+            count=count,
+            model=model,
+            version=version,
+            drop_fields=tuple(settings.capture_drop_fields),
+            redact_fields=tuple(settings.capture_redact_fields),
+        )
+
+    def offer(
+        self,
+        request: Any,
+        response: Any,
+        kind: str,
+        request_id: str | None = None,
+        variant: str | None = None,
+    ) -> None:
         """Maybe record one pair; never blocks, never raises."""
         if self._random() >= self.sample_rate:
             return
         if self._thread is None:
             self.start()
         try:
-            self._queue.put_nowait((time.time(), kind, request, response))
+            self._queue.put_nowait((time.time(), kind, request, response, request_id, variant))
         except queue.Full:
             self._count("dropped", 1)
         else:
@@ -114,7 +151,7 @@ class DataCapture:
         if not records:
             return
         try:
-            lines = b"".join(_line(record) for record in records)
+            lines = b"".join(self._line(record) for record in records)
             day = datetime.fromtimestamp(records[0][0], UTC).strftime("%Y-%m-%d")
             key = f"{self.prefix}/{day}/{uuid.uuid4().hex}.jsonl"
             self.store.put_bytes(key, lines)
@@ -124,9 +161,15 @@ class DataCapture:
         else:
             self._count("written", len(records))
 
-
-def _line(record: tuple[float, str, Any, Any]) -> bytes:
-    at, kind, request, response = record
-    captured_at = datetime.fromtimestamp(at, UTC).isoformat(timespec="milliseconds")
-    document = {"captured_at": captured_at, "kind": kind, "request": request, "response": response}
-    return orjson.dumps(document, option=orjson.OPT_SERIALIZE_NUMPY) + b"\n"
+    def _line(self, item: tuple[float, str, Any, Any, str | None, str | None]) -> bytes:
+        at, kind, request, response, request_id, variant = item
+        # Redaction happens here, off the request path, before anything reaches the store.
+        record = CapturedRecord(
+            request_id=request_id,
+            captured_at=datetime.fromtimestamp(at, UTC),
+            request=redact(request, self.drop_fields, self.redact_fields),
+            response=redact(response, self.drop_fields, self.redact_fields),
+            version=self.version,
+            variant=variant,
+        )
+        return to_line(record, self.model, kind)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
@@ -86,3 +87,21 @@ def _too_large(size: str, limit: int) -> Exception:
         f"the request body ({size}) exceeds the limit of {limit} bytes "
         "(serving.max_body_bytes in model.yaml); send smaller batches",
     )
+
+
+# Every answer carries a request id, the key a labels query joins captured traffic on. A caller
+# may choose it (SageMaker's InvokeEndpoint InferenceId header); else the server makes one.
+REQUEST_ID_HEADER = b"x-stainless-request-id"
+INFERENCE_ID_HEADER = b"x-amzn-sagemaker-inference-id"
+# Set by the local endpoint's router: which production variant this server is.
+VARIANT_HEADER = b"x-stainless-variant"
+
+
+def request_id_and_variant(headers: list[tuple[bytes, bytes]]) -> tuple[str, str | None]:
+    request_id = variant = None
+    for name, value in headers:
+        if name == INFERENCE_ID_HEADER:
+            request_id = value.decode("latin-1")[:64]
+        elif name == VARIANT_HEADER:
+            variant = value.decode("latin-1")[:63]
+    return request_id or os.urandom(16).hex(), variant

@@ -21,6 +21,9 @@ class ServingSettings:
     capture_sample_rate: float = 0.05
     capture_max_queue: int = 10_000
     capture_flush_seconds: float = 10.0
+    capture_drop_fields: tuple[str, ...] = ()
+    capture_redact_fields: tuple[str, ...] = ()
+    capture_retention_days: int = 30
     workers: int | None = None  # None: one per CPU of resources.serve.cpus
 
     @property
@@ -30,7 +33,11 @@ class ServingSettings:
     @classmethod
     def from_mapping(cls, section: dict[str, Any]) -> ServingSettings:
         known = {f.name for f in fields(cls)}
-        return cls(**{key: value for key, value in section.items() if key in known})
+        values = {key: value for key, value in section.items() if key in known}
+        for key in ("capture_drop_fields", "capture_redact_fields"):
+            if key in values:
+                values[key] = tuple(values[key])
+        return cls(**values)
 
     @classmethod
     def from_config(cls, config: ModelConfig) -> ServingSettings:

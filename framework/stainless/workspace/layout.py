@@ -83,5 +83,26 @@ def endpoint_change_key(at_ms: int) -> str:
     return f"{ENDPOINT_HISTORY_PREFIX}{at_ms:015d}.json"
 
 
-# Written by the monitoring job; `stainless status` shows it when present.
-MONITORING_RESULT_KEY = "monitoring/latest.json"
+def reference_profile_key(run_id: str) -> str:
+    """The version's reference profile (training split + validation predictions)."""
+    return f"runs/{run_id}/monitoring/reference.json"
+
+
+def monitoring_result_key(model: str, checked_at: str) -> str:
+    """One monitoring check's result (JSON) and, beside it, its HTML report."""
+    return f"monitoring/{model}/{checked_at}/result.json"
+
+
+def monitoring_report_key(model: str, checked_at: str) -> str:
+    return f"monitoring/{model}/{checked_at}/report.html"
+
+
+def monitoring_state_key(model: str) -> str:
+    """The last alert per model."""
+    return f"monitoring/{model}/state.json"
+
+
+def monitoring_results(store: ArtifactStore, model: str) -> list[str]:
+    """Result keys of a model's monitoring checks, oldest first (check times sort as text)."""
+    prefix = monitoring_result_key(model, "")[: -len("/result.json")]
+    return sorted(key for key in store.list(prefix) if key.endswith("/result.json"))

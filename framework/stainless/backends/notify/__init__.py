@@ -25,6 +25,9 @@ KINDS = (
     "rolled_back",
     "stage_failed",
     "run_finished",
+    "drift",
+    "quality_drop",
+    "slo_burn",
     "digest",
 )
 

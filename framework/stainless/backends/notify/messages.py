@@ -15,6 +15,9 @@ from typing import Any
 from stainless.backends.notify import Event
 
 EMOJI = {
+    "drift": ":ocean:",
+    "quality_drop": ":chart_with_downwards_trend:",
+    "slo_burn": ":fire:",
     "run_started": ":arrow_forward:",
     "training_finished": ":hammer_and_wrench:",
     "evaluation": ":bar_chart:",

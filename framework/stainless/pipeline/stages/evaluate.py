@@ -14,6 +14,7 @@ import pandas as pd
 
 from stainless.backends.registry import ModelVersion
 from stainless.core.errors import HookError, SchemaError, StageError
+from stainless.monitoring.profile import Profile, reference_sketch
 from stainless.pipeline import diagnostics
 from stainless.pipeline.metrics import SCORE_METRICS, compute_metric
 from stainless.pipeline.stages.base import Stage, StageResult
@@ -27,7 +28,13 @@ from stainless.project.runtime import (
     ResponseInvalid,
 )
 from stainless.workspace import Workspace
-from stainless.workspace.layout import evaluation_key, figure_key, model_key, predictions_key
+from stainless.workspace.layout import (
+    evaluation_key,
+    figure_key,
+    model_key,
+    predictions_key,
+    reference_profile_key,
+)
 from stainless.workspace.packaging import fetch_model
 
 log = logging.getLogger("stainless.pipeline")
@@ -141,6 +148,7 @@ class Evaluate(Stage[EvaluateResult]):
         except PredictionError as exc:
             raise _explain(exc, candidate, config["hooks"]["schemas"]) from exc
         cand_value = compute_metric(config.metric, truth, cand_pred, cand_score)
+        _add_prediction_profile(workspace, run_id, cand_pred)
         table = pd.DataFrame({"y_true": truth, "candidate_pred": cand_pred})
         if cand_score is not None:
             table["candidate_score"] = list(cand_score)
@@ -240,3 +248,13 @@ def _explain(exc: PredictionError, model: LoadedModel, schemas_file: str) -> Exc
             f"the model raised on validation row {row}: {exc.message}", file=model.source
         )
     return exc
+
+
+def _add_prediction_profile(workspace: Workspace, run_id: str, predictions: list[Any]) -> None:
+    """The prediction's distribution on validation: the reference for live predictions."""
+    key = reference_profile_key(run_id)
+    if not workspace.store.exists(key):  # trained before profiles existed
+        return
+    profile = Profile.from_dict(json.loads(workspace.store.get_bytes(key)))
+    profile.prediction = reference_sketch("prediction", pd.Series(predictions))
+    workspace.store.put_bytes(key, json.dumps(profile.to_dict()).encode())

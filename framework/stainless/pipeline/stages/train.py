@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from stainless.core.errors import HookError
+from stainless.monitoring.profile import reference_profile
 from stainless.pipeline import lineage
 from stainless.pipeline.cost import estimate_in_stage, format_usd
 from stainless.pipeline.stages.base import Stage, StageResult
@@ -26,7 +27,7 @@ from stainless.project.context import Context
 from stainless.project.datasets import Datasets
 from stainless.project.hooks import load_hook
 from stainless.workspace import Workspace
-from stainless.workspace.layout import figure_key, model_key
+from stainless.workspace.layout import figure_key, model_key, reference_profile_key
 from stainless.workspace.packaging import package_model, write_bundle
 
 log = logging.getLogger("stainless.pipeline")
@@ -57,9 +58,10 @@ class Train(Stage[TrainResult]):
         if artifact_dir.exists():
             shutil.rmtree(artifact_dir)
         artifact_dir.mkdir(parents=True)
+        datasets = load_datasets(workspace, run_id)
         trained = train_model(
             config,
-            load_datasets(workspace, run_id),
+            datasets,
             run_id,
             work,
             artifact_dir,
@@ -73,6 +75,13 @@ class Train(Stage[TrainResult]):
         figures = sorted(ctx.figures_dir.glob("*.png")) if ctx.figures_dir.is_dir() else []
         for figure in figures:
             workspace.store.put_file(figure_key(run_id, figure.name), figure)
+        # What the live model's traffic is compared with (docs/monitoring.md); evaluate adds the
+        # prediction's distribution on the validation rows.
+        features = [c for c in datasets.train.columns if c != config.target]
+        profile = reference_profile(datasets.train, features)
+        workspace.store.put_bytes(
+            reference_profile_key(run_id), json.dumps(profile.to_dict()).encode()
+        )
         version = workspace.registry.register(run_id, workspace.store.url(key), record)
         workspace.registry.update_metrics(version.version, {"training": ctx.metrics})
         # The bill is only known once the job has ended; the message says what this much time

@@ -139,6 +139,7 @@ class Router:
     # -- one request ----------------------------------------------------------------------------
     async def forward(self, route: VariantRoute, request: Request, body: bytes) -> Outcome:
         headers = {k: v for k, v in request.headers.items() if k in _FORWARDED}
+        headers["x-stainless-variant"] = route.name  # the server records it with captured data
         where = urlsplit(route.url)
         started = time.perf_counter()
         latency_ms: float | None = None
