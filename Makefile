@@ -4,11 +4,13 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup demo test test-fast rehearsal lint docs benchmarks clean
+.PHONY: setup demo test test-fast rehearsal lint docs dist benchmarks clean
 
 $(BIN)/stainless: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
+	# The distribution was called "stainless" before it became "stainless-ml".
+	$(BIN)/python -m pip uninstall -q -y stainless 2>/dev/null || true
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	touch $(BIN)/stainless
 
@@ -25,6 +27,12 @@ lint: setup
 
 docs: setup
 	$(BIN)/python -m stainless.project.reference > docs/model-yaml.md
+
+# The wheel a user outside this repository installs: pip install dist/stainless_ml-*.whl
+dist: setup
+	rm -rf dist
+	$(BIN)/python -m pip wheel --no-deps -q -w dist .
+	@ls dist/*.whl
 
 # The full suite: unit, integration, Docker (a local dockerd) and Airflow (its own venv).
 test: setup
@@ -59,4 +67,4 @@ benchmarks: setup
 	$(BIN)/python benchmarks/drift.py --json
 
 clean:
-	rm -rf $(VENV) .venv-airflow .venv-snowflake .venv-sagemaker .venv-evidently .stainless
+	rm -rf $(VENV) .venv-airflow .venv-snowflake .venv-sagemaker .venv-evidently .stainless dist

@@ -75,7 +75,7 @@ def problems(answers):
 if __name__ == "__main__":
     errors = problems(ANSWERS)
     if errors:
-        print("The template answers have problems:", file=sys.stderr)
+        # One line per bad answer; `stainless new` adds nothing (no traceback) and exits 2.
         for error in errors:
-            print(f"  - {error}", file=sys.stderr)
-        sys.exit(1)
+            print(f"bad answer: {error}", file=sys.stderr)
+        sys.exit(2)

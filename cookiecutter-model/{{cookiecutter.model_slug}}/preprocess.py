@@ -5,12 +5,12 @@ data/, each file a table; in production: the warehouse). Return a stainless.Data
 """
 
 from sklearn.model_selection import train_test_split
-from stainless import Datasets
+from stainless import Context, Datasets
 
 COLUMNS = "area_sqm, bedrooms, age_years, distance_km, neighborhood"
 
 
-def preprocess(ctx) -> Datasets:
+def preprocess(ctx: Context) -> Datasets:
     frame = ctx.query(f"SELECT {COLUMNS}, {{ cookiecutter.__target }} FROM houses")
     frame = frame.dropna()
     train, validation = train_test_split(

@@ -4,8 +4,6 @@ Edit this file. Everything written into ctx.artifact_dir is packaged and handed 
 model.load_model at serving time. ctx.log_metric and ctx.save_figure keep diagnostics with the run.
 """
 
-import json
-
 import joblib
 import matplotlib
 
@@ -19,12 +17,13 @@ from sklearn.linear_model import Ridge  # noqa: E402
 {%- endif %}
 from sklearn.pipeline import Pipeline  # noqa: E402
 from sklearn.preprocessing import OneHotEncoder, StandardScaler  # noqa: E402
+from stainless import Context, Datasets  # noqa: E402
 
 NUMERIC = ["area_sqm", "bedrooms", "age_years", "distance_km"]
 CATEGORICAL = ["neighborhood"]
 
 
-def train(datasets, ctx) -> None:
+def train(datasets: Datasets, ctx: Context) -> None:
     features = datasets.train[NUMERIC + CATEGORICAL]
     target = datasets.train[ctx.target]
     model = Pipeline(
@@ -48,8 +47,6 @@ def train(datasets, ctx) -> None:
     model.fit(features, target)
     ctx.log_metric("train_score", model.score(features, target))
     joblib.dump(model, ctx.artifact_dir / "model.joblib")
-    settings = {"inject_fault_rate": float(ctx.params.get("inject_fault_rate", 0.0))}
-    (ctx.artifact_dir / "settings.json").write_text(json.dumps(settings))
 
     figure, axis = plt.subplots(figsize=(5, 3))
     coefficients = model.named_steps["model"].coef_.ravel()

@@ -80,8 +80,3 @@ def test_user_errors_are_one_line_with_exit_codes(runner, tmp_path: Path):
     assert result.exit_code == 2 and "model.yaml: metric: invalid value" in result.output
     bad = runner.invoke(main, ["preprocess", "-C", str(tmp_path), "--run-id", "../x"])
     assert bad.exit_code != 0
-
-
-def test_new_rejects_malformed_answers(runner, tmp_path: Path):
-    result = runner.invoke(main, ["new", "--no-input", "-o", str(tmp_path), "metric"])
-    assert result.exit_code == 1 and "is not KEY=VALUE" in result.output

@@ -346,6 +346,29 @@ def wait_for_ping(base: str, container: str, timeout_s: float = 90) -> None:
 
 @pytest.mark.docker
 @pytest.mark.integration
+def test_image_installs_exactly_the_lock(built):
+    """Issue 13 item 7: the image runs the versions requirements.lock pins."""
+    from packaging.utils import canonicalize_name
+    from stainless.project.lock import lock_digest, pinned
+
+    frozen = docker(
+        "run", "--rm", "--network", "none", "--entrypoint", "/opt/venv/bin/pip",
+        built.image_id, "freeze", "--all",
+    )  # fmt: skip
+    assert frozen.returncode == 0, frozen.stderr
+    installed = {
+        canonicalize_name(name): version
+        for name, _, version in (line.partition("==") for line in frozen.stdout.split())
+    }
+    for pin in pinned(built.project):
+        name, _, version = pin.partition("==")
+        assert installed.get(canonicalize_name(name)) == version, pin
+    labels = json.loads(docker("image", "inspect", built.image_id).stdout)[0]["Config"]["Labels"]
+    assert labels["ai.stainless.requirements-lock-sha256"] == lock_digest(built.project)
+
+
+@pytest.mark.docker
+@pytest.mark.integration
 def test_credential_files_stay_out_of_the_image(built):
     found = docker(
         "run", "--rm", "--entrypoint", "find", built.image_id, "/opt/program",

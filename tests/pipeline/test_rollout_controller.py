@@ -53,7 +53,10 @@ def test_healthy_candidate_promoted_step_by_step_faulty_one_rolled_back(bake, mo
     assert any(e.kind == "rollout_step" for e in notes.sent)
     assert healthy.store.exists("runs/v2/figures/rollout.png")
 
-    faulty, notes = project_with(path, monkeypatch, alpha=1, inject_fault_rate=0.3)
+    # A drill: the framework's serving.chaos, recorded with v3 and applied by its server.
+    with (path / "model.yaml").open("a") as config:
+        config.write("\nserving:\n  chaos:\n    error_rate: 0.3\n")
+    faulty, notes = project_with(path, monkeypatch, alpha=1)
     report = run_lifecycle(faulty, "v3", in_process=True)
     assert report.ok, report.error
     assert (

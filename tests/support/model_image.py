@@ -82,9 +82,11 @@ def build_example_image(out: Path) -> Built:
     build`."""
     docker_or_skip()
     from cookiecutter.main import cookiecutter
+    from stainless.project.lock import write_lock
     from stainless.project.template import template_dir
 
     project = Path(cookiecutter(str(template_dir()), no_input=True, output_dir=str(out)))
+    write_lock(project)  # as `stainless new` does: the image installs these exact versions
     # Credentials a developer may keep next to the code: the ignore files keep them out.
     for leaked in LEAKED_FILES:
         (project / leaked).parent.mkdir(parents=True, exist_ok=True)

@@ -13,6 +13,7 @@ import yaml
 from cookiecutter.exceptions import FailedHookException
 from stainless.project.config import load_config
 from stainless.project.schemas import load_schemas
+from stainless.project.template import template_dir
 
 EXPECTED_FILES = {
     ".circleci/config.yml",
@@ -31,24 +32,39 @@ EXPECTED_FILES = {
     "train.py",
 }
 
-COMBINATIONS = {
-    "regression-defaults": {},
-    "classification-bootstrap-snowflake": {
-        "metric": "roc_auc",
-        "promotion_criterion": "bootstrap_95",
-        "data_source": "snowflake",
-        "schedule": "0 3 * * *",
-        "model_name": "Churn Risk",
-    },
-    "mae-relative-manual": {
-        "metric": "mae",
-        "promotion_criterion": "relative_1pct",
-        "schedule": "none",
-        "test_size": "0.3",
-    },
-    "f1-weekly": {"metric": "f1", "schedule": "@weekly", "slack_channel": "ds-alerts"},
-    "log-loss": {"metric": "log_loss", "train_memory_gb": "8", "max_runtime": "2h"},
+TEMPLATE_ANSWERS = json.loads((template_dir() / "cookiecutter.json").read_text())
+CHOICES = {
+    key: value
+    for key, value in TEMPLATE_ANSWERS.items()
+    if isinstance(value, list) and not key.startswith("_")
 }
+CLASSIFICATION = {"accuracy", "f1", "roc_auc", "log_loss"}
+
+
+def choice_combinations() -> dict[str, dict[str, str]]:
+    """Every value of every choice of cookiecutter.json in as few bakes as it takes (the i-th
+    bake takes the i-th value of each choice), so a new metric or data source is baked by
+    adding it to cookiecutter.json, not to this file."""
+    longest = max(len(values) for values in CHOICES.values())
+    combos = {}
+    for i in range(longest):
+        answers = {key: values[i % len(values)] for key, values in CHOICES.items()}
+        combos["-".join(answers.values())] = answers
+    return combos
+
+
+# Free-text answers whose rendering branches (schedule none/cron, channel without '#').
+COMBINATIONS = {
+    **choice_combinations(),
+    "manual-schedule": {"schedule": "none", "test_size": "0.3", "slack_channel": "ds-alerts"},
+    "cron-named": {"schedule": "0 3 * * *", "model_name": "Churn Risk", "max_runtime": "2h"},
+}
+
+
+def test_every_choice_is_baked() -> None:
+    for key, values in CHOICES.items():
+        baked = {answers.get(key) for answers in COMBINATIONS.values()}
+        assert set(values) <= baked, key
 
 
 def files_of(path: Path) -> set[str]:
@@ -65,7 +81,7 @@ def test_bake_renders_a_valid_project(bake, answers):
             assert "{{" not in text and "{%" not in text, f"unrendered Jinja in {path.name}"
     config = load_config(project)
     assert config.metric == answers.get("metric", "rmse")
-    assert config.target == ("price" if config.metric in ("rmse", "mae", "r2") else "expensive")
+    assert config.target == ("expensive" if config.metric in CLASSIFICATION else "price")
     schemas = load_schemas(config.hook_path("schemas"))
     assert schemas.request_examples
     raw = yaml.safe_load((project / "model.yaml").read_text())
@@ -82,6 +98,9 @@ def test_bake_renders_a_valid_project(bake, answers):
     check_aws_environment(project, config.name)
     assert raw["slack"]["channel"].startswith("#")
     compile_all(project)
+    for lint in (["check", "."], ["format", "--check", "."]):  # what the repo's CI runs first
+        result = run([sys.executable, "-m", "ruff", *lint], project)
+        assert result.returncode == 0, result.stdout
 
 
 def check_aws_environment(project: Path, name: str) -> None:
@@ -143,10 +162,12 @@ def run(command: list[str], cwd: Path, timeout: int = 300) -> subprocess.Complet
 
 @pytest.mark.integration
 @pytest.mark.parametrize(
-    "combination", ["regression-defaults", "classification-bootstrap-snowflake"]
+    "answers",
+    [{}, {"metric": "roc_auc", "promotion_criterion": "bootstrap_95", "data_source": "snowflake"}],
+    ids=["regression-defaults", "classification-bootstrap-snowflake"],
 )
-def test_baked_project_passes_its_own_tests_and_runs(bake, combination):
-    project = bake(**COMBINATIONS[combination])
+def test_baked_project_passes_its_own_tests_and_runs(bake, answers):
+    project = bake(**answers)
     tests = run([sys.executable, "-m", "pytest", "-q", "-x"], project)
     assert tests.returncode == 0, tests.stdout + tests.stderr
     for lint in (["check", "."], ["format", "--check", "."]):

@@ -112,7 +112,8 @@ NOT_STAINLESS = re.compile(
 def test_every_step_is_a_stainless_command(circleci):
     """No logic in YAML: every step that does something is one `stainless` command (each is
     tested end to end: container build --push and login in tests/cli/test_container.py,
-    container requirements below, dags render/upload in tests/dag_generator/test_cli.py)."""
+    lock --check in tests/project/test_lock.py, dags render/upload in
+    tests/dag_generator/test_cli.py)."""
     lines = []
     for job in circleci["jobs"]:
         text = steps_text(circleci, job).replace("\\\n", " ")
@@ -125,7 +126,7 @@ def test_every_step_is_a_stainless_command(circleci):
         " ".join(c.split()[:3]).removeprefix("~/venv/bin/") for c in commands if c not in others
     }
     assert used == {
-        "stainless container requirements",
+        "stainless lock --check",
         "stainless container login",
         "stainless container build",
         "stainless dags render",
@@ -147,8 +148,11 @@ def test_the_install_step_never_takes_stainless_from_pypi(circleci, project):
     install = steps_text(circleci, "test")
     assert 'pip wheel --no-deps "$STAINLESS_PIP_SPEC"' in install
     assert not re.search(r"pip install [^\n]*\bstainless\b(?!-wheel)", install)
-    # The command that lists the model's own dependencies, run on the baked project.
-    assert "stainless container requirements > /tmp/requirements.txt" in install
+    # The model's dependencies come from the lock, hashes checked; CI fails on a stale lock.
+    assert "pip install --require-hashes -r requirements.lock" in install
+    assert "stainless lock --check" in install
+    assert "stainless_ml-*.whl" in install  # the wheel's file name (distribution stainless-ml)
+    # `stainless container requirements` still lists pyproject's own requirements.
     listed = subprocess.run(
         [str(BIN / "stainless"), "container", "requirements", "-C", str(project)],
         capture_output=True,

@@ -18,6 +18,12 @@ from stainless.core.errors import StainlessError
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "demo": ("stainless.cli.demo", "demo", "Run the whole local lifecycle on the example model."),
     "new": ("stainless.cli.new", "new", "Create a model repository from the template."),
+    "lock": ("stainless.cli.lock", "lock", "Pin the model repository's dependencies."),
+    "update": (
+        "stainless.cli.update",
+        "update",
+        "Bring the repository's generated files up to the installed template.",
+    ),
     "rollout": ("stainless.cli.rollout", "rollout", "Drive the canary rollout of a version."),
     "run": ("stainless.cli.run", "run", "Run the whole lifecycle locally."),
     "preprocess": ("stainless.cli.stages", "preprocess", "Run the preprocess stage of a run."),
@@ -86,7 +92,7 @@ def setup_logging(verbose: bool) -> None:
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="stainless")
+@click.version_option(package_name="stainless-ml")
 @click.option("-v", "--verbose", is_flag=True, help="Debug logging.")
 def main(verbose: bool) -> None:
     """stainless: painless ML in production.

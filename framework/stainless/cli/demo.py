@@ -22,13 +22,17 @@ from rich.console import Console
 from rich.rule import Rule
 
 RUNS = (
-    ("a weak first version (alpha=300): nothing in production yet", {"alpha": 300}),
-    ("a better version (alpha=30): canary rollout, then promoted", {"alpha": 30}),
+    ("a weak first version (alpha=300): nothing in production yet", {"alpha": 300}, 0.0),
+    ("a better version (alpha=30): canary rollout, then promoted", {"alpha": 30}, 0.0),
     (
         "better offline, but 20% of live requests fail: the canary rolls it back",
-        {"alpha": 1, "inject_fault_rate": 0.2},
+        {"alpha": 1},
+        0.2,
     ),
 )
+# The faulty version is a drill: the framework's serving.chaos setting, recorded with the
+# version at training and applied by its server (the example model itself stays clean).
+CHAOS = "\nserving:\n  chaos:\n    error_rate: {rate}\n"
 
 
 @click.command()
@@ -83,10 +87,14 @@ def demo(directory: Path | None, in_process: bool, keep_endpoint: bool) -> None:
         )
         project = load(project_dir, None)
         seen = 0
+        model_yaml = project_dir / "model.yaml"
+        original = model_yaml.read_text()
         try:
-            for attempt, (title, params) in enumerate(RUNS, start=1):
+            for attempt, (title, params, error_rate) in enumerate(RUNS, start=1):
                 console.print(Rule(f"run {attempt}: {title}"))
                 os.environ["STAINLESS_PARAMS"] = json.dumps(params)
+                drill = CHAOS.format(rate=error_rate) if error_rate else ""
+                model_yaml.write_text(original + drill)
                 project = load(project_dir, None)
                 started = time.monotonic()
                 report = run_lifecycle(
@@ -110,6 +118,7 @@ def demo(directory: Path | None, in_process: bool, keep_endpoint: bool) -> None:
             seen = monitoring_step(console, project, slack, seen)
         finally:
             os.environ.pop("STAINLESS_PARAMS", None)
+            model_yaml.write_text(original)
             if not keep_endpoint:
                 from stainless.pipeline.endpoint_history import stop_endpoint
 

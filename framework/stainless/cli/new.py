@@ -6,8 +6,6 @@ from pathlib import Path
 
 import click
 
-from stainless.core.errors import StainlessError
-
 
 @click.command()
 @click.argument("answers", nargs=-1, metavar="[KEY=VALUE]...")
@@ -21,34 +19,40 @@ from stainless.core.errors import StainlessError
     help="Where to create the repository.",
 )
 @click.option("-f", "--overwrite", is_flag=True, help="Overwrite an existing directory.")
-def new(answers: tuple[str, ...], no_input: bool, output_dir: Path, overwrite: bool) -> None:
+@click.option(
+    "--no-lock", is_flag=True, help="Skip requirements.lock (offline); run `stainless lock` later."
+)
+def new(
+    answers: tuple[str, ...], no_input: bool, output_dir: Path, overwrite: bool, no_lock: bool
+) -> None:
     """Create a model repository. Answers may be given as KEY=VALUE, e.g. model_name="House
     Prices" metric=rmse."""
-    from cookiecutter.exceptions import CookiecutterException, FailedHookException
-    from cookiecutter.main import cookiecutter
-
-    from stainless.project.template import template_dir
+    from stainless.project.template import AnswerError, answer_problems, create_repository
 
     extra: dict[str, str] = {}
+    malformed = []
     for answer in answers:
         key, sep, value = answer.partition("=")
         if not sep or not key:
-            raise StainlessError(f"{answer!r} is not KEY=VALUE", fix="e.g. metric=rmse")
-        extra[key] = value
+            malformed.append(f"bad answer: {answer!r} is not KEY=VALUE, e.g. metric=rmse")
+        else:
+            extra[key] = value
     try:
-        created = cookiecutter(
-            str(template_dir()),
-            no_input=no_input,
-            extra_context=extra,
-            output_dir=str(output_dir),
-            overwrite_if_exists=overwrite,
+        if malformed:
+            raise AnswerError(answer_problems(extra) + malformed)
+        created = create_repository(extra, output_dir, no_input, overwrite, lock=not no_lock)
+    except AnswerError as exc:
+        if exc.lines:  # (a failed template hook has printed its own lines)
+            click.echo(exc.render(), err=True)
+        raise SystemExit(exc.exit_code) from None
+    click.echo(f"created {created.path}")
+    if created.lock_problem:
+        click.echo(f"warning: no requirements.lock: {created.lock_problem}", err=True)
+    if created.tracked is None:
+        click.echo(
+            "note: the template is not from git, so `stainless update` cannot follow it", err=True
         )
-    except FailedHookException as exc:
-        raise StainlessError(f"the answers were rejected: {exc}") from None
-    except CookiecutterException as exc:
-        raise StainlessError(str(exc)) from None
-    click.echo(f"created {created}")
     click.echo(
-        "next: cd into it, edit preprocess.py, train.py, model.py and schemas.json, "
-        "then `stainless run`"
+        "next: cd into it, `git init && git add -A && git commit -m 'stainless new'`, edit "
+        "preprocess.py, train.py, model.py and schemas.json, then `stainless run`"
     )

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from stainless.container import docker_engine, wheelhouse
 from stainless.core.errors import ConfigError
+from stainless.project import lock
 from stainless.project.config import ModelConfig, load_config
 
 # Inside the project, ignored by git; the template's .dockerignore lets only this through.
@@ -64,6 +65,10 @@ def build_image(request: BuildRequest) -> BuiltImage:
     # layers, so a new framework (or an edit of it) leaves the big dependency layer cached.
     dependencies = wheelhouse.wheel_requirements(wheel, chosen, request.python_version)
     dependencies += wheelhouse.project_requirements(project_dir)
+    lock_sha = lock.lock_digest(project_dir)
+    if lock_sha is not None:  # the image installs exactly what CI tested and training used
+        lock.check_lock(project_dir)
+        dependencies = lock.with_pins(lock.pinned(project_dir), dependencies)
     (staging / "wheels").mkdir(parents=True)
     wheelhouse.download(
         dependencies, staging / "wheels", request.python_version, request.refresh_wheels
@@ -78,6 +83,7 @@ def build_image(request: BuildRequest) -> BuiltImage:
         "org.opencontainers.image.title": config.name,
         "ai.stainless.version": version,
         "ai.stainless.extras": ",".join(sorted(chosen)),
+        "ai.stainless.requirements-lock-sha256": lock_sha or "",
     }
     image_id = docker_engine.build(project_dir, [image_tag], build_args, labels)
     pushed = None

@@ -2,9 +2,8 @@
 
 Installing from wheels inside ``docker build`` needs no network there (no proxy, no CA, works
 with ``--network none``), and the downloads are cached under ``~/.cache/stainless/wheels`` so a
-second build resolves offline in seconds. The framework itself is not on PyPI (a PyPI package
-named ``stainless`` is somebody else's), so its wheel is built from where it is installed and
-never looked up on an index.
+second build resolves offline in seconds. The framework (distribution ``stainless-ml``) is not
+published on an index, so its wheel is built from where it is installed and never looked up.
 """
 
 from __future__ import annotations
@@ -26,10 +25,12 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from stainless.core.errors import BackendError, ConfigError
+from stainless.project.lock import select_requirements
 
 log = logging.getLogger("stainless.container")
 
-FRAMEWORK = "stainless"
+FRAMEWORK = "stainless-ml"  # the distribution name; the import name is stainless
+WHEEL_PREFIX = "stainless_ml-"  # wheel file names use the normalised name
 CACHE_ENV = "STAINLESS_WHEEL_CACHE"
 WHEEL_ENV = "STAINLESS_FRAMEWORK_WHEEL"
 PLATFORMS = ("manylinux2014_x86_64", "manylinux_2_17_x86_64", "manylinux_2_28_x86_64")
@@ -47,19 +48,19 @@ def build_framework_wheel(out_dir: Path, explicit: Path | None = None) -> Path:
     out_dir.mkdir(parents=True, exist_ok=True)
     given = explicit or (Path(os.environ[WHEEL_ENV]) if os.environ.get(WHEEL_ENV) else None)
     if given is not None:
-        if not given.is_file() or not given.name.startswith(f"{FRAMEWORK}-"):
+        if not given.is_file() or not given.name.startswith(WHEEL_PREFIX):
             raise ConfigError(
                 "not a stainless wheel",
                 key="--framework-wheel",
                 found=str(given),
-                fix="pass the stainless-<version>-py3-none-any.whl built from the framework",
+                fix="pass the stainless_ml-<version>-py3-none-any.whl built from the framework",
             )
         return Path(shutil.copy2(given, out_dir / given.name))
     source = framework_source()
     before = set(out_dir.glob("*.whl"))
     _pip(["wheel", "--no-deps", "--quiet", "-w", str(out_dir), source], "building the wheel")
-    built = sorted(set(out_dir.glob(f"{FRAMEWORK}-*.whl")) - before) or sorted(
-        out_dir.glob(f"{FRAMEWORK}-*.whl")
+    built = sorted(set(out_dir.glob(f"{WHEEL_PREFIX}*.whl")) - before) or sorted(
+        out_dir.glob(f"{WHEEL_PREFIX}*.whl")
     )
     if not built:
         raise BackendError(f"pip wheel {source} produced no stainless wheel")
@@ -83,43 +84,23 @@ def framework_source() -> str:
         "cannot find the stainless source to put into the image",
         key="--framework-wheel",
         fix="install stainless from its git URL or a checkout (pip install "
-        "'git+https://github.com/ORG/stainless@vX.Y.Z'), or pass --framework-wheel / "
-        f"{WHEEL_ENV}=path/to/stainless-X.Y.Z-py3-none-any.whl",
+        "'stainless-ml @ git+https://github.com/ORG/stainless@vX.Y.Z'), or pass "
+        "--framework-wheel / "
+        f"{WHEEL_ENV}=path/to/stainless_ml-X.Y.Z-py3-none-any.whl",
     )
 
 
 def wheel_requirements(wheel: Path, extras: set[str], python_version: str = "3.11") -> list[str]:
     """Requires-Dist of a wheel for Linux x86_64 / CPython with ``extras`` selected."""
-    environment = {
-        **TARGET_ENVIRONMENT,
-        "python_version": python_version,
-        "python_full_version": f"{python_version}.0",
-    }
     with zipfile.ZipFile(wheel) as archive:
         name = next(n for n in archive.namelist() if n.endswith(".dist-info/METADATA"))
         metadata = archive.read(name).decode()
-    requirements = []
-    for line in metadata.splitlines():
-        if not line.startswith("Requires-Dist:"):
-            continue
-        requirement = Requirement(line.split(":", 1)[1].strip())
-        marker = requirement.marker
-        if marker is None or any(
-            marker.evaluate({**environment, "extra": extra}) for extra in extras | {""}
-        ):
-            requirement.marker = None
-            requirements.append(str(requirement))
-    return requirements
-
-
-TARGET_ENVIRONMENT = {
-    "os_name": "posix",
-    "sys_platform": "linux",
-    "platform_system": "Linux",
-    "platform_machine": "x86_64",
-    "implementation_name": "cpython",
-    "platform_python_implementation": "CPython",
-}
+    lines = [
+        line.split(":", 1)[1].strip()
+        for line in metadata.splitlines()
+        if line.startswith("Requires-Dist:")
+    ]
+    return select_requirements(lines, extras, python_version)
 
 
 def project_requirements(project_dir: Path) -> list[str]:

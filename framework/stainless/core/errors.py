@@ -70,6 +70,12 @@ class SchemaError(StainlessError):
     exit_code = 3
 
 
+class DataCheckError(StainlessError):
+    """The training data breaks the request schema or a ``data_checks`` rule of model.yaml."""
+
+    exit_code = 3
+
+
 class StageError(StainlessError):
     """A pipeline stage cannot run (missing inputs, earlier stage not run, ...)."""
 
@@ -88,7 +94,7 @@ class MissingExtraError(BackendError):
     def __init__(self, module: str, extra: str, purpose: str) -> None:
         super().__init__(
             f"{purpose} needs the Python package '{module}', which is not installed",
-            fix=f"pip install 'stainless[{extra}]'",
+            fix=f"pip install 'stainless-ml[{extra}]'",
         )
 
 

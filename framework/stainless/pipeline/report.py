@@ -330,7 +330,8 @@ def _lineage(record: dict[str, Any] | None) -> Lineage | None:
         commit=git.get("commit"),
         dirty=git.get("dirty"),
         data_hash=record.get("data_fingerprint"),
-        lock_hash=record.get("lock_hash") or (lock.get("hash") if isinstance(lock, dict) else None),
+        lock_hash=record.get("requirements_lock_sha256")  # `stainless lock`'s requirements.lock
+        or (lock.get("hash") if isinstance(lock, dict) else None),
         image=record.get("image"),
         config_hash=record.get("config_hash"),
         environment=tuple((str(k), str(v)) for k, v in (record.get("environment") or {}).items()),

@@ -132,6 +132,14 @@ class LoadedModel:
             model_dir, bundle / manifest["model_file"], bundle / manifest["schemas_file"]
         )
 
+    def around(
+        self, wrap: Callable[[Callable[[dict], dict]], Callable[[dict], dict]]
+    ) -> LoadedModel:
+        """The same model with its one-request predict function wrapped (validation stays
+        outside). The result predicts one request at a time, even for a batch model."""
+        single: Callable[[dict], dict] = self._predict  # a @batch function answers one, too
+        return LoadedModel(wrap(single), self.schemas, self.source)
+
     def predict(self, request: Any) -> dict[str, Any]:
         violations = self.schemas.request_validator.violations(request)
         if violations:

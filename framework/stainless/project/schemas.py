@@ -103,20 +103,21 @@ def load_schemas(path: Path) -> ModelSchemas:
         try:
             Draft202012Validator.check_schema(schema)
         except JsonSchemaError as exc:
-            where = "/".join(str(p) for p in exc.absolute_path)
             raise SchemaError(
-                f"not a valid JSON Schema (draft 2020-12) at {where or 'the top'}: {exc.message}",
+                f"not a valid JSON Schema (draft 2020-12): {exc.message}",
                 file=name,
-                key=key,
+                key=key + pointer(exc.absolute_path),
             ) from None
         for index, example in enumerate(schema.get("examples", [])):
             errors = list(Draft202012Validator(schema).iter_errors(example))
             if errors:
+                error = errors[0]
+                rule = f"{key}{pointer(error.absolute_schema_path)}"
                 raise SchemaError(
-                    f"example {index} does not validate: {errors[0].message}",
+                    f"example {index} does not validate: {describe_error(error)}",
                     file=name,
-                    key=f"{key}.examples[{index}]",
-                    fix="fix the example or the schema so they agree",
+                    key=f"{key}/examples/{index}{pointer(error.absolute_path)}",
+                    fix=f"fix the example or the schema at {rule} so they agree",
                 )
     unknown = sorted(set(document) - {"request", "response", "$comment"})
     if unknown:
@@ -130,3 +131,25 @@ def load_schemas(path: Path) -> ModelSchemas:
         request_validator=CompiledValidator(document["request"]),
         response_validator=CompiledValidator(document["response"]),
     )
+
+
+def pointer(parts: Any) -> str:
+    """A JSON pointer (``/properties/age``) from jsonschema's path deque; "" for the root."""
+    return "".join(f"/{part}" for part in parts)
+
+
+def describe_error(error: Any) -> str:
+    """jsonschema's message with values as JSON (``"2019.0"``, not Python's ``'2019.0'``), so
+    a data scientist can search schemas.json for what is printed."""
+    instance = json.dumps(error.instance, ensure_ascii=False, default=repr)
+    if error.validator == "type":
+        wanted = error.validator_value
+        wanted = " or ".join(wanted) if isinstance(wanted, list) else wanted
+        return f"{instance} is not of type {wanted}"
+    if error.validator == "required":
+        return error.message.replace("'", '"')
+    if error.validator == "enum":
+        return f"{instance} is not one of {json.dumps(error.validator_value)}"
+    if error.validator in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+        return f"{instance} breaks {error.validator}: {json.dumps(error.validator_value)}"
+    return error.message

@@ -25,7 +25,9 @@ from stainless.backends.storage import open_store
 from stainless.core import redact
 from stainless.project.config import CONFIG_FILE, load_config
 from stainless.serving.app import ServingApp, create_app
-from stainless.serving.loading import ServedModel, load_artifacts, load_registered
+from stainless.serving.chaos import MANIFEST_KEY as CHAOS_KEY
+from stainless.serving.chaos import ChaosSettings, with_chaos
+from stainless.serving.loading import ServedModel, load_artifacts, load_registered, read_manifest
 from stainless.serving.metrics import MULTIPROC_ENV
 from stainless.serving.settings import ServingSettings
 
@@ -61,8 +63,10 @@ def build_app(spec: ServeSpec, served: ServedModel | None = None) -> ServingApp:
     store = None
     if spec.capture_store:
         store = open_store(spec.capture_store, Path(spec.project_dir))
+    # A drill version carries its fault injection in its bundle (see serving/chaos.py).
+    chaos = ChaosSettings.from_mapping(read_manifest(served.model_dir).get(CHAOS_KEY))
     return create_app(
-        served.model,
+        with_chaos(served.model, chaos),
         ServingSettings.from_mapping(spec.settings),
         name=spec.name,
         version=spec.version,
@@ -172,8 +176,6 @@ def prepare(request: ServeRequest) -> tuple[ServeSpec, ServedModel, ServingSetti
 
 def serve(request: ServeRequest, announce: Any = None) -> None:
     """Serve until SIGTERM: what `stainless serve` and `python -m stainless.serving` run."""
-    # Before the model loads: tells model code it answers live traffic.
-    os.environ["STAINLESS_SERVING"] = "1"
     spec, served, settings = prepare(request)
     if announce is not None:
         announce(

@@ -3,6 +3,7 @@ schema (hypothesis-jsonschema), and invalid ones made by breaking a valid reques
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 # JSON Schema 2019-09/2020-12 keywords hypothesis-jsonschema (drafts 4-7) does not generate
@@ -65,13 +66,23 @@ def valid_requests(schema: dict[str, Any]) -> Any:
     return from_schema(schema)
 
 
+@dataclass(frozen=True)
+class BrokenRequest:
+    """A valid request broken one way; ``key`` is the key changed or dropped (None when the
+    whole request was replaced)."""
+
+    description: str
+    request: Any
+    key: str | None
+
+
 def broken_requests(schema: dict[str, Any]) -> Any:
-    """(description, request): a valid request with one required key removed, one value
-    replaced by a value of another JSON type, or the whole request replaced."""
+    """BrokenRequest: a valid request with one required key removed, one value replaced by a
+    value of another JSON type, or the whole request replaced."""
     from hypothesis import strategies as st
 
     @st.composite
-    def build(draw: Any) -> tuple[str, Any]:
+    def build(draw: Any) -> BrokenRequest:
         request = draw(valid_requests(schema))
         choices = ["replace the request"]
         if isinstance(request, dict):
@@ -83,12 +94,13 @@ def broken_requests(schema: dict[str, Any]) -> Any:
         if choice == "drop a required key":
             key = draw(st.sampled_from([k for k in schema["required"] if k in request]))
             broken = {k: v for k, v in request.items() if k != key}
-            return f"without required key {key!r}", broken
+            return BrokenRequest(f"without required key {key!r}", broken, key)
         if choice == "change the type of a value":
             key = draw(st.sampled_from(sorted(request)))
             kind = draw(st.sampled_from(sorted(set(_OTHER_TYPES) - {json_type(request[key])})))
-            return f"with {key!r} of type {kind}", {**request, key: _OTHER_TYPES[kind]}
+            changed = {**request, key: _OTHER_TYPES[kind]}
+            return BrokenRequest(f"with {key!r} of type {kind}", changed, key)
         kind = draw(st.sampled_from(sorted(set(_OTHER_TYPES) - {json_type(request)})))
-        return f"a bare {kind} instead of a request", _OTHER_TYPES[kind]
+        return BrokenRequest(f"a bare {kind} instead of a request", _OTHER_TYPES[kind], None)
 
     return build()

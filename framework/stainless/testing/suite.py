@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING, Any
 import orjson
 import pytest
 
-from stainless.core.errors import StainlessError, truncate
-from stainless.project.runtime import ModelFailure, PredictionError, RequestInvalid, ResponseInvalid
+from stainless.core.errors import StainlessError
+from stainless.project.runtime import PredictionError, RequestInvalid
+from stainless.testing.explain import not_json, prediction_failure, server_crash
 from stainless.testing.plugin import StainlessSuiteWarning
 from stainless.testing.sandbox import StageFailed, Stages, is_finite_number
 
@@ -36,10 +37,6 @@ def require(stages: Stages, stage: str) -> StageResult:
 
 def hook_file(stages: Stages, hook: str) -> str:
     return stages.project.config["hooks"][hook]
-
-
-def describe(violations: list[Any]) -> str:
-    return "; ".join(f"at {v.path}: {v.message}" for v in violations[:3])
 
 
 # -- configuration and schemas -----------------------------------------------------------------
@@ -114,6 +111,22 @@ def test_preprocess_returns_the_declared_splits(stainless_stages: Stages) -> Non
         )
 
 
+def test_training_data_matches_the_request_schema(stainless_stages: Stages) -> None:
+    """The check training runs before ``train``, here on the bundled sample (data/)."""
+    from stainless.pipeline.stages.preprocess import load_datasets
+    from stainless.pipeline.stages.train import check_training_data
+
+    require(stainless_stages, "preprocess")
+    project = stainless_stages.project
+    problem = None
+    try:
+        check_training_data(project.config, load_datasets(project, stainless_stages.run_id))
+    except StainlessError as exc:
+        problem = exc.render()
+    if problem:
+        fail(problem)
+
+
 def test_train_writes_artifacts(stainless_stages: Stages) -> None:
     require(stainless_stages, "preprocess")
     file = hook_file(stainless_stages, "train")
@@ -144,7 +157,7 @@ def test_load_model_reads_train_output(stainless_stages: Stages) -> None:
             try:
                 model.predict(example)
             except PredictionError as exc:
-                problem = explain(
+                problem = prediction_failure(
                     exc, file, model.schemas.file, f"request example {index}", example
                 )
                 break
@@ -164,7 +177,7 @@ def settings(config: pytest.Config) -> Any:
     except ImportError:
         fail(
             "the property tests need hypothesis and hypothesis-jsonschema. Fix: add "
-            "'stainless[testing]' to the repository's development dependencies"
+            "'stainless-ml[testing]' to the repository's development dependencies"
         )
 
     return hypothesis_settings(
@@ -200,13 +213,12 @@ def test_valid_requests_get_valid_responses(
         except RequestInvalid:
             reject()  # the generator and the validator disagree (see the keyword warning)
         except PredictionError as exc:
-            raise AssertionError(explain(exc, file, schemas.file, "a request", request)) from None
-        except Exception as exc:  # the validator cannot read the response at all
+            # Raised again on the final, shrunk example: the message shows that request.
             raise AssertionError(
-                f"{file}: the response to {truncate(request, 300)} is not JSON data "
-                f"({type(exc).__name__}: {exc}). Fix: convert numpy values with float()/int()/"
-                ".tolist() before returning them from predict"
+                prediction_failure(exc, file, schemas.file, "a generated request", request)
             ) from None
+        except Exception as exc:  # the validator cannot read the response at all
+            raise AssertionError(not_json(file, exc, request)) from None
 
     problem = None
     try:
@@ -255,24 +267,23 @@ def test_invalid_requests_get_4xx_never_5xx(
 ) -> None:
     from hypothesis import given
 
-    from stainless.testing.strategies import broken_requests
+    from stainless.testing.explain import show_request
+    from stainless.testing.strategies import BrokenRequest, broken_requests
 
     file = hook_file(stainless_stages, "model")
     schemas_file = stainless_model.schemas.file
 
     @settings(pytestconfig)
     @given(broken_requests(stainless_model.schemas.request))
-    def check(case: tuple[str, Any]) -> None:
-        description, request = case
+    def check(case: BrokenRequest) -> None:
         response = stainless_client.post(
-            "/invocations", content=orjson.dumps(request), headers=JSON
+            "/invocations", content=orjson.dumps(case.request), headers=JSON
         )
         if response.status_code < 500:
             if response.status_code >= 400:
                 assert response.headers.get("x-stainless-error-origin") == "client"
             return
         error = response.json()["error"]
-        shown = truncate(request, 300)
         if error["origin"] == "response":
             reasons = (
                 "; ".join(
@@ -281,17 +292,22 @@ def test_invalid_requests_get_4xx_never_5xx(
                 or error["message"]
             )
             raise AssertionError(
-                f"{file}: for a request {description} ({shown}), which {schemas_file} "
-                f"'request' accepts, the response violates {schemas_file} 'response' "
-                f"{reasons}. Fix: tighten the request schema so such requests are "
-                f"rejected with 400, or return a valid response for them in {file}"
+                f"{file}: for a request {case.description}, which {schemas_file} 'request' "
+                f"accepts, the response violates {schemas_file} 'response' {reasons}. Fix: "
+                f"tighten the request schema so such requests are rejected with 400, or return "
+                f"a valid response for them in {file}. Falsifying request:\n"
+                f"{show_request(case.request)}"
             )
         raise AssertionError(
-            f"{file}: the model crashed (HTTP {response.status_code}) on a request "
-            f"{description}: {shown}. {schemas_file} 'request' accepts it, so the caller gets "
-            f"a 5xx instead of a 4xx. Fix: in {schemas_file} 'request', list the key under "
-            f"`required` and give it a `type` (and `additionalProperties: false`), or handle "
-            f"such requests in {file}"
+            server_crash(
+                file,
+                schemas_file,
+                stainless_model.schemas.request,
+                case.description,
+                case.request,
+                case.key,
+                response.status_code,
+            )
         )
 
     problem = None
@@ -324,7 +340,7 @@ def test_metric_computes_on_the_validation_rows(
         problem = exc.render()
     except PredictionError as exc:
         row = getattr(exc, "row", "?")
-        problem = explain(
+        problem = prediction_failure(
             exc,
             hook_file(stainless_stages, "model"),
             stainless_model.schemas.file,
@@ -375,26 +391,3 @@ def test_server_contract_in_process(stainless_client: Any, stainless_app: Any) -
     assert wrong_type.status_code == 415
     metrics = stainless_client.get("/metrics")
     assert metrics.status_code == 200 and "stainless_invocations_total" in metrics.text
-
-
-def explain(exc: PredictionError, file: str, schemas_file: str, what: str, request: Any) -> str:
-    shown = truncate(request, 300)
-    if isinstance(exc, ResponseInvalid):
-        return (
-            f"{file}: for {what} ({shown}) the response violates {schemas_file} 'response' "
-            f"{describe(exc.violations)}. Fix: return what {schemas_file} 'response' "
-            f"describes from load_model's predict function in {file}, or change that schema"
-        )
-    if isinstance(exc, ModelFailure):
-        return (
-            f"{file}: the model raised {exc.message} on {what} ({shown}), which "
-            f"{schemas_file} 'request' accepts. Fix: handle such requests in {file}, or "
-            f"reject them in {schemas_file} 'request'"
-        )
-    if isinstance(exc, RequestInvalid):
-        return (
-            f"{schemas_file}: {what} does not match the request schema "
-            f"{describe(exc.violations)} ({shown}). Fix: make the schema and preprocess.py's "
-            f"columns (minus the target) agree"
-        )
-    return f"{file}: {exc}"

@@ -1,4 +1,4 @@
-"""A SageMaker real-time endpoint with production variants (boto3; ``pip install stainless[aws]``).
+"""A SageMaker real-time endpoint with production variants (boto3: the `aws` extra).
 
 ``sagemaker://[NAME]?role=ARN&image=URI&instance_type=ml.m5.large&instance_count=1&region=R``;
 ``role`` and ``image`` may come from ``STAINLESS_SAGEMAKER_ROLE`` / ``STAINLESS_IMAGE_URI``

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from stainless.core.errors import HookError
+from stainless.core.errors import DataCheckError, HookError
 from stainless.monitoring.profile import reference_profile
 from stainless.pipeline import lineage
 from stainless.pipeline.cost import estimate_in_stage, format_usd
@@ -24,8 +24,11 @@ from stainless.pipeline.stages.base import Stage, StageResult
 from stainless.pipeline.stages.preprocess import Preprocess, PreprocessResult, load_datasets
 from stainless.project.config import ModelConfig
 from stainless.project.context import Context
+from stainless.project.data_checks import DataCheckSettings, check_datasets
 from stainless.project.datasets import Datasets
 from stainless.project.hooks import load_hook
+from stainless.project.lock import installed_mismatches, lock_digest
+from stainless.project.schemas import load_schemas
 from stainless.workspace import Workspace
 from stainless.workspace.layout import figure_key, model_key, reference_profile_key
 from stainless.workspace.packaging import package_model, write_bundle
@@ -128,6 +131,7 @@ def train_model(
     """``artifact_dir`` must exist and be empty; on return it is an extracted model.tar.gz."""
     hook_file = config.hook_path("train")
     train = load_hook("train", hook_file)
+    check_training_data(config, datasets)
     ctx = Context(config, run_id, "train", work, artifact_dir=artifact_dir)
     ctx.params.update(params or {})
     started = time.monotonic()
@@ -147,6 +151,13 @@ def train_model(
             "joblib.dump(model, ctx.artifact_dir / 'model.joblib')",
         )
     hooks = {name: config.hook_path(name) for name in ("preprocess", "train", "model", "schemas")}
+    drift = installed_mismatches(config.project_dir)
+    if drift:
+        log.warning(
+            "this environment differs from requirements.lock (%s); the image installs the "
+            "lock: `pip install -r requirements.lock` to train with the same versions",
+            ", ".join(drift[:5]),
+        )
     record = {
         "run_id": run_id,
         "git": git if git is not None else lineage.git_commit(config.project_dir),
@@ -154,6 +165,9 @@ def train_model(
         "data_fingerprint": data_fingerprint,
         "hooks": lineage.hook_digests(hooks),
         "environment": lineage.environment(),
+        # Which exact dependency set this version was meant to run with (None: no lock yet).
+        "requirements_lock_sha256": lock_digest(config.project_dir),
+        "requirements_lock_mismatches": drift,
         "training_duration_s": round(duration, 3),
         "training_metrics": ctx.metrics,
     }
@@ -165,6 +179,34 @@ def train_model(
         artifact_dir,
         config.hook_path("model"),
         config.hook_path("schemas"),
-        {"model": config.name, "run_id": run_id, "lineage": record},
+        {
+            "model": config.name,
+            "run_id": run_id,
+            "lineage": record,
+            # serving.chaos (drills only) travels with the version; the server applies it.
+            "serving_chaos": config.raw.get("serving", {}).get("chaos", {}),
+        },
     )
     return Trained(ctx, duration, record)
+
+
+def check_training_data(config: ModelConfig, datasets: Datasets) -> None:
+    """The contract before the fit: every split's feature columns against the request schema
+    and model.yaml ``data_checks``; a violation stops the stage with counts and examples."""
+    schemas = load_schemas(config.hook_path("schemas"))
+    report = check_datasets(
+        datasets,
+        schemas.request,
+        config.target,
+        DataCheckSettings.from_mapping(config.raw.get("data_checks")),
+        schemas.file,
+    )
+    if not report.ok:
+        raise DataCheckError(
+            f"the training data breaks the contract ({len(report.violations)} problem(s)):\n"
+            f"{report.render()}",
+            file=config.hook_path("preprocess").name,
+            fix="make preprocess return columns that requests will carry, or change "
+            f"{schemas.file} 'request' / model.yaml data_checks (docs/data-checks.md)",
+        )
+    log.info("training data checked against the request schema: %s rows", report.rows)
