@@ -40,6 +40,7 @@ test: setup
 	bash .ci/airflow-setup.sh
 	bash .ci/snowflake-setup.sh
 	bash .ci/sagemaker-setup.sh
+	bash .ci/browser-setup.sh
 	$(MAKE) lint
 	$(BIN)/pytest
 

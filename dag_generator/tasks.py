@@ -133,9 +133,24 @@ def run_task_stage(spec: dict[str, Any], stage: str, context: Any) -> Any:
         )
         result = deploy.run(project, run_id)
     else:
-        from stainless.pipeline.stages import run_stage
+        result = run_local_stage(project, stage, run_id)
+    return result
 
-        result = run_stage(project, stage, run_id)
+
+def run_local_stage(project: Any, stage: str, run_id: str) -> Any:
+    """A stage on the Airflow worker itself; a heavy stage's wall time is priced notionally."""
+    import time
+
+    from stainless.backends.compute import JobResult
+    from stainless.pipeline.cost import record_job_cost
+    from stainless.pipeline.runner import HEAVY
+    from stainless.pipeline.stages import STAGES, run_stage
+
+    done_before = stage in STAGES and STAGES[stage].completed(project, run_id) is not None
+    started = time.monotonic()
+    result = run_stage(project, stage, run_id)
+    if stage in HEAVY and not done_before:
+        record_job_cost(project, run_id, stage, JobResult(0, time.monotonic() - started, 0.0))
     return result
 
 
@@ -159,6 +174,7 @@ def choose_branch(spec: dict[str, Any], context: Any) -> str:
 
 def not_promoted(spec: dict[str, Any], context: Any) -> dict[str, Any]:
     """The run ends here: say so, with the decision's reason."""
+    from stainless.pipeline.report import publish_report
     from stainless.pipeline.stages import Decide
 
     project = open_project(spec)
@@ -167,7 +183,14 @@ def not_promoted(spec: dict[str, Any], context: Any) -> dict[str, Any]:
     reason = decision.reason if decision else "the decision record is missing"
     message = f"Run {run_id} finished: not promoted ({reason})"
     log.info(message)
-    project.notify("run_finished", message, run_id, fields={"outcome": "not promoted"})
+    page = publish_report(project, run_id)
+    project.notify(
+        "run_finished",
+        message,
+        run_id,
+        fields={"outcome": "not promoted"},
+        links={"run report": page.url} if page else {},
+    )
     return {"outcome": "not promoted", "reason": reason}
 
 
@@ -181,12 +204,19 @@ def rollout_tick(spec: dict[str, Any], context: Any) -> bool:
 
 
 def finalize(spec: dict[str, Any], context: Any) -> dict[str, Any]:
+    from stainless.pipeline.report import publish_report
+
     result = run_task_stage(spec, "finalize", context)
     project = open_project(spec)
     run_id = run_id_of(context)
     outcome = result.outcome
+    page = publish_report(project, run_id)  # on S3; Slack links it through a presigned URL
     project.notify(
-        "run_finished", f"Run {run_id} finished: {outcome}", run_id, fields={"outcome": outcome}
+        "run_finished",
+        f"Run {run_id} finished: {outcome}",
+        run_id,
+        fields={"outcome": outcome},
+        links={"run report": page.url} if page else {},
     )
     return plain(result.to_record())
 
@@ -223,6 +253,7 @@ def run_on_sagemaker(project: Any, spec: dict[str, Any], stage: str, run_id: str
     from stainless.backends.compute import StageJob
     from stainless.backends.compute.sagemaker import SageMakerCompute
     from stainless.core.errors import StageError
+    from stainless.pipeline.cost import INSTANCE_TYPE_ENV, record_job_cost
     from stainless.pipeline.stages import STAGES
 
     aws = spec.get("aws") or {}
@@ -257,7 +288,13 @@ def run_on_sagemaker(project: Any, spec: dict[str, Any], stage: str, run_id: str
     command = ["stainless", stage, "--run-id", run_id]
     if spec["env"]:
         command += ["--env", spec["env"]]
-    env = {"STAINLESS_RUN_ID": run_id, "STAINLESS_LOG_FORMAT": "plain"}
+    env = {
+        "STAINLESS_RUN_ID": run_id,
+        "STAINLESS_LOG_FORMAT": "plain",
+        INSTANCE_TYPE_ENV: instance["instance_type"],
+        # Recorded in the version's lineage (and the run report): the image that trained it.
+        "STAINLESS_IMAGE_URI": settings["image"],
+    }
     if spec["env"]:
         env["STAINLESS_ENV"] = spec["env"]
     job = StageJob(
@@ -271,6 +308,8 @@ def run_on_sagemaker(project: Any, spec: dict[str, Any], stage: str, run_id: str
         env=env,
     )
     result = compute.run(job)
+    # A failed job is billed too: record its cost first.
+    record_job_cost(project, run_id, stage, result)
     if result.returncode != 0:
         raise StageError(
             f"stage {stage} failed on SageMaker: {result.reason}",

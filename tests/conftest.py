@@ -27,7 +27,7 @@ def bake(tmp_path: Path) -> Callable[..., Path]:
 
 
 @pytest.fixture(autouse=True)
-def _isolated_backends(monkeypatch: pytest.MonkeyPatch) -> None:
+def _isolated_backends(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """A developer's shell may point backends elsewhere; tests always use the project's own."""
     for key in list(os.environ):
         if key.startswith("STAINLESS_") and key not in (
@@ -35,8 +35,11 @@ def _isolated_backends(monkeypatch: pytest.MonkeyPatch) -> None:
             "STAINLESS_REQUIRE_AIRFLOW",
             "STAINLESS_REQUIRE_SNOWFLAKE",
             "STAINLESS_REQUIRE_SAGEMAKER",
+            "STAINLESS_REQUIRE_BROWSER",
         ):
             monkeypatch.delenv(key)
+    # Prices a developer refreshed (`stainless instances --refresh`) must not change results.
+    monkeypatch.setenv("STAINLESS_PRICE_TABLE", str(tmp_path / "refreshed-prices.json"))
 
 
 @pytest.fixture

@@ -203,6 +203,15 @@ def test_dags_test_trains_evaluates_and_promotes(airflow_run) -> None:
     assert _marker(project, run_id, "deploy")["deployed"] is True
     assert _marker(project, run_id, "finalize")["outcome"] == "promoted"
     assert "finished: promoted" in output
+    # The run's report and costs are kept with it (the not_promoted path writes one too).
+    run_dir = project / ".stainless/store/runs" / _marker(project, run_id, "train")["run_id"]
+    assert "promoted" in (run_dir / "report.html").read_text()
+    assert sorted(p.stem for p in (run_dir / "cost").glob("*.json")) == [
+        "decide",
+        "evaluate",
+        "preprocess",
+        "train",
+    ]
 
 
 def test_a_run_without_improvement_stops_as_not_promoted(airflow_run) -> None:
@@ -213,6 +222,8 @@ def test_a_run_without_improvement_stops_as_not_promoted(airflow_run) -> None:
     assert returncode == 0, output[-5000:]  # the whole DAG run succeeded
     assert _marker(project, run_id, "decide")["action"] == "reject"
     assert f"Run {_marker(project, run_id, 'decide')['run_id']} finished: not promoted" in output
+    run_dir = project / ".stainless/store/runs" / _marker(project, run_id, "decide")["run_id"]
+    assert "not promoted" in (run_dir / "report.html").read_text()
     statuses = sorted(v["status"] for v in _versions(project))
     assert statuses.count("rejected") >= 1 and statuses.count("production") == 1
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from stainless.core.errors import StageError
+from stainless.pipeline.cost import run_cost
 from stainless.pipeline.stages import Decide, TrainResult
 from stainless.project.config import load_config
 from stainless.workspace import markers
@@ -48,6 +49,10 @@ def test_local_run_branches_on_the_decision(bake) -> None:
     run_id = tasks.run_id_of(first)
     assert run_id == "manual__2026-01-01T00-00-00-00-00"
     assert Decide.completed(project, run_id).action == "promote"
+    # On the local target the heavy stages run on the worker: priced notionally.
+    stages = run_cost(project.store, run_id).stages
+    assert [c.stage for c in stages] == ["preprocess", "train", "evaluate", "decide"]
+    assert {c.basis for c in stages} == {"notional"}
     # deploy -> rollout -> finalize: the first version takes all traffic at once.
     assert tasks.execute_stage(spec, "deploy", first)["deployed"] is True
     assert tasks.rollout_tick(spec, first) is True
@@ -89,6 +94,14 @@ def test_aws_job_that_records_no_result_fails_the_task(
     spec["config"]["environments"]["aws"]["store"] = f"file://{tmp_path / 'store'}"
     with moto_server(monkeypatch) as url:
         httpx.post(f"{url}/moto-api/reset").raise_for_status()
+        # What the task asks SageMaker for, as sent (moto does not keep a job's Environment).
+        sent: list[dict[str, Any]] = []
+        monkeypatch.setattr(boto3, "DEFAULT_SESSION", None)  # restored after the test
+        boto3.setup_default_session()
+        boto3.DEFAULT_SESSION.events.register(
+            "provide-client-params.sagemaker.CreateTrainingJob",
+            lambda params, **_: sent.append(params),
+        )
         project = tasks.open_project(spec)
         # moto completes the job without running our image, so nothing reaches the store:
         # exactly the case of an image pointed at another store.
@@ -96,6 +109,17 @@ def test_aws_job_that_records_no_result_fails_the_task(
             tasks.run_on_sagemaker(project, spec, "train", "run-1")
         jobs = boto3.client("sagemaker").list_training_jobs()["TrainingJobSummaries"]
         assert len(jobs) == 1
+        # The job is billed whatever it did: its cost is recorded with the run, on the instance
+        # the spec picked, from SageMaker's own account of the time (moto: start == end).
+        [billed] = run_cost(project.store, "run-1").stages
+        assert billed.stage == "train" and billed.basis == "billable"
+        assert billed.instance_type == spec["tasks"]["train"]["instance"]["instance_type"]
+        assert billed.seconds == 0.0 and billed.usd == 0.0
+        assert billed.prices.startswith("us-east-1 prices of")
+        # The job knows its instance (to price its own time) and its image (for the lineage).
+        [created] = sent
+        assert created["Environment"]["STAINLESS_INSTANCE_TYPE"] == billed.instance_type
+        assert created["Environment"]["STAINLESS_IMAGE_URI"] == "img:1"
         # Once the stage's marker exists (written by the job), a retry starts nothing.
         record = TrainResult(7, "runs/run-2/model.tar.gz", 1.0).to_record()
         markers.mark_completed(project.store, "run-2", "train", record)
@@ -145,13 +169,19 @@ def test_aws_jobs_and_the_dag_file_carry_secret_references_never_values(
                 tasks.run_on_sagemaker(project, spec, stage, "run-1")
     created = {name: request for name, request in sent.items() if name.startswith("Create")}
     assert set(created) == {"CreateProcessingJob", "CreateTrainingJob"}
+    stage_of = {"CreateProcessingJob": "preprocess", "CreateTrainingJob": "train"}
     for operation, request in created.items():
         # Only the run id, the log format and the environment's name: the job resolves the
-        # secrets itself from model.yaml in the image, with its own IAM role.
+        # secrets itself from model.yaml in the image, with its own IAM role. Plus two public
+        # facts for cost and lineage: its instance type and its image.
         assert request["Environment"] == {
             "STAINLESS_RUN_ID": "run-1",
             "STAINLESS_LOG_FORMAT": "plain",
             "STAINLESS_ENV": "aws",
+            "STAINLESS_INSTANCE_TYPE": spec["tasks"][stage_of[operation]]["instance"][
+                "instance_type"
+            ],
+            "STAINLESS_IMAGE_URI": "img:1",
         }, operation
         assert token not in json.dumps(request, default=str)
     dag_file = render_dag_file(spec)

@@ -33,3 +33,20 @@ def test_runs_having_finds_exactly_the_runs_with_that_artifact(tmp_path: Path):
     assert latest_run_having(store, validation) == "20260102-b"
     assert latest_run_having(store, rollout_state_key) == "20260102-b"
     assert latest_run_having(store, model_key) is None
+
+
+def test_cost_report_and_history_keys() -> None:
+    from stainless.workspace.layout import (
+        ENDPOINT_HISTORY_PREFIX,
+        endpoint_change_key,
+        report_key,
+        run_id_of,
+        stage_cost_key,
+    )
+
+    assert run_id_of(stage_cost_key("r1", "train")) == "r1"
+    assert run_id_of(report_key("r1")) == "r1"
+    # Keys of the endpoint's history sort by time as strings.
+    keys = [endpoint_change_key(ms) for ms in (9_000, 10_000, 1_700_000_000_000)]
+    assert sorted(keys) == keys and all(k.startswith(ENDPOINT_HISTORY_PREFIX) for k in keys)
+    assert run_id_of(keys[0]) is None

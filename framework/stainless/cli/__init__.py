@@ -39,6 +39,10 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "monitor": ("stainless.cli.monitor", "monitor", "Check live traffic for drift (once)."),
     "dags": ("dag_generator.cli", "dags", "Render Airflow DAGs and upload them to S3."),
     "container": ("stainless.cli.container", "container", "Build and push the model's image."),
+    "cost": ("stainless.cli.cost", "cost", "Cost per run and per endpoint variant per day."),
+    "instances": ("stainless.cli.cost", "instances", "Instance types and their prices."),
+    "report": ("stainless.cli.report", "report", "Write (and open) a run's HTML report."),
+    "status": ("stainless.cli.status", "status", "Every model at a glance."),
 }
 
 

@@ -120,9 +120,23 @@ def demo(directory: Path | None, in_process: bool, keep_endpoint: bool) -> None:
             os.environ.pop("STAINLESS_PARAMS", None)
             model_yaml.write_text(original)
             if not keep_endpoint:
-                project.endpoint.down()
+                from stainless.pipeline.endpoint_history import stop_endpoint
+
+                stop_endpoint(project)
+        # The daily cost digest (today's here, so the demo has something to show).
+        from datetime import UTC, datetime
+
+        from stainless.pipeline.cost_summary import send_daily_digest
+
+        console.print(Rule("daily cost digest"))
+        send_daily_digest(project, datetime.now(UTC).date())
+        for message in slack.messages[seen:]:
+            console.print(f"  💬 {html.unescape(message.get('text', ''))[:160]}")
     console.print(Rule("registry"))
     console.print(versions_table(project))
+    if report.report is not None:
+        # One line, never wrapped: people copy it, scripts read it.
+        console.print(f"\nrun report: {report.report.path}", soft_wrap=True, highlight=False)
     console.print(
         f"\nexplore: cd {project_dir} && stainless versions"
         + ("" if keep_endpoint else " (endpoint stopped; --keep-endpoint keeps it)")

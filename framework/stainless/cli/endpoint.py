@@ -50,7 +50,12 @@ def up(project_dir: Path, env: str | None, name: str | None, as_json: bool) -> N
 def down(project_dir: Path, env: str | None, name: str | None) -> None:
     """Stop the router and every variant (the traffic counters are kept)."""
     project = load(project_dir, env)
-    open_project_endpoint(project, name).down()
+    if name is None or name == project.name:
+        from stainless.pipeline.endpoint_history import stop_endpoint
+
+        stop_endpoint(project)  # and record it: a stopped endpoint costs nothing
+    else:
+        open_project_endpoint(project, name).down()
     click.echo(f"endpoint {name or project.name} stopped")
 
 

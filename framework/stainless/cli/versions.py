@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from stainless.cli.options import load, project_options
+from stainless.pipeline.cost import format_usd, run_cost
 from stainless.workspace import Workspace
 
 
@@ -21,7 +22,9 @@ def versions(project_dir: Path, env: str | None, as_json: bool) -> None:
     project = load(project_dir, env)
     rows = project.registry.list()
     if as_json:
-        click.echo(json.dumps([row.to_dict() for row in rows], indent=2, default=str))
+        costs = {row.run_id: run_cost(project.store, row.run_id) for row in rows}
+        listing = [{**row.to_dict(), "cost": costs[row.run_id].to_dict()} for row in rows]
+        click.echo(json.dumps(listing, indent=2, default=str))
         return
     Console().print(versions_table(project))
 
@@ -31,11 +34,12 @@ def versions_table(project: Workspace) -> Table:
     table = Table(title=f"{project.name} versions")
     table.add_column("version", justify="right")
     table.add_column("status", no_wrap=True, min_width=11)
-    for column in (metric, "created", "run id", "commit", "data"):
+    for column in (metric, "created", "run id", "commit", "data", "run cost"):
         table.add_column(column, overflow="fold")
     for row in project.registry.list():
         value = row.metrics.get(metric)
         git = row.lineage.get("git") or {}
+        cost = run_cost(project.store, row.run_id)
         table.add_row(
             str(row.version),
             row.status,
@@ -44,6 +48,7 @@ def versions_table(project: Workspace) -> Table:
             row.run_id,
             (git.get("commit") or "-")[:8],
             str(row.lineage.get("data_fingerprint", "-"))[:16],
+            format_usd(cost.usd, cost.notional) if cost.stages else "-",
         )
     return table
 

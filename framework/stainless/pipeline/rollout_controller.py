@@ -16,6 +16,7 @@ from typing import Any
 from stainless.backends.endpoints import VariantSpec
 from stainless.core import faults
 from stainless.core.errors import StageError, StainlessError
+from stainless.pipeline.endpoint_history import record_endpoint
 from stainless.pipeline.endpoint_lease import (
     Lease,
     endpoint_lease,
@@ -138,8 +139,7 @@ def _intent(action: str, weight: float, next_state: str, reason: str, at: float)
 
 
 def tick(project: Workspace, run_id: str, now: float | None = None) -> RolloutState:
-    """One look at the traffic: advance, roll back, or wait. Safe to call at any time, from
-    any number of processes: they take turns on the endpoint's lease."""
+    """One look at the traffic: advance, roll back, or wait. Processes take turns (lease)."""
     with _lease(project, f"tick of the rollout of run {run_id}"):
         return _tick(project, run_id, now)
 
@@ -152,6 +152,7 @@ def _tick(project: Workspace, run_id: str, now: float | None) -> RolloutState:
     now = time.time() if now is None else now
     policy = RolloutPolicy.from_mapping(state.policy)
     endpoint = project.endpoint
+    record_endpoint(project, "observed during the rollout")  # catches autoscaling changes
     since_start = endpoint.counters(since=state.rollout_started_at)
     last = state.ticks[-1]["at"] if state.ticks else state.step_started_at
     recent = endpoint.counters(since=last)
@@ -217,8 +218,7 @@ def resume_pending(project: Workspace, state: RolloutState) -> RolloutState:
     _set_weight(project, state, pending["weight"])
     faults.point(f"{pending['action']}:weights-set")
     if pending["state"] == "canary":
-        # The target step is in the intent, so completing it twice cannot skip a step.
-        state.step_index = int(pending.get("step_index", state.step_index + 1))
+        state.step_index = int(pending.get("step_index", state.step_index + 1))  # never twice
         state.step_started_at = pending["at"]
         state.weight = pending["weight"]
         state.pending = None
@@ -228,6 +228,7 @@ def resume_pending(project: Workspace, state: RolloutState) -> RolloutState:
             state.baseline = snapshot(project.endpoint.counters(since=state.rollout_started_at))
         _save(project, state)
         if pending.get("deployed"):
+            record_endpoint(project, f"canary of v{state.candidate_version} deployed")
             project.notify(
                 "deployed",
                 f"Version {state.candidate_version} deployed as a canary at {state.weight:g}%",
@@ -333,6 +334,7 @@ def _finish(
     state.state, state.weight, state.reason = final, weight, reason
     _save(project, state)
     faults.point(f"finish:{final}-saved")
+    record_endpoint(project, f"v{state.candidate_version} {final.replace('_', ' ')}")
     evidence = state.decisions[-1]["evidence"] if state.decisions else {}
     if final == "promoted":
         project.notify(

@@ -15,9 +15,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from stainless.backends.compute import StageJob, open_compute
+from stainless.backends.compute import JobResult, StageJob, open_compute
 from stainless.backends.notify.background import flush_notifications
 from stainless.core.errors import StageError, StainlessError
+from stainless.pipeline.cost import record_job_cost
+from stainless.pipeline.report import ReportFile, publish_report
 from stainless.pipeline.stages import (
     STAGES,
     Decide,
@@ -105,6 +107,7 @@ class RunReport:
     durations: dict[str, float] = field(default_factory=dict)
     failed: str | None = None
     error: str | None = None
+    report: ReportFile | None = None  # the run's HTML report, once it finished
 
     @property
     def ok(self) -> bool:
@@ -170,8 +173,14 @@ def run_lifecycle(
                 report.stages[stage] = _drive(project, run_id, rollout)
             elif stage == "deploy":
                 report.stages[stage] = Deploy(skip_canary=rollout.skip_canary).run(project, run_id)
-            elif in_process or stage not in HEAVY:
+            elif stage not in HEAVY:
                 report.stages[stage] = run_stage(project, stage, run_id)
+            elif in_process:
+                done_before = STAGES[stage].completed(project, run_id) is not None
+                report.stages[stage] = run_stage(project, stage, run_id)
+                if not done_before:
+                    elapsed = time.monotonic() - started
+                    record_job_cost(project, run_id, stage, JobResult(0, elapsed, 0.0))
             else:
                 report.stages[stage] = _run_subprocess(project, stage, run_id)
         except StainlessError as exc:
@@ -184,7 +193,14 @@ def run_lifecycle(
         if on_stage:
             on_stage(stage, "done")
     if report.outcome:
-        project.notify("run_finished", f"Run {run_id} finished: {report.outcome}", run_id)
+        page = publish_report(project, run_id)
+        report.report = page
+        project.notify(
+            "run_finished",
+            f"Run {run_id} finished: {report.outcome}",
+            run_id,
+            links={"run report": page.url} if page else {},
+        )
     # Messages go out in the background; give them a bounded moment before the run returns.
     flush_notifications(project.notifier)
     return report
@@ -235,6 +251,7 @@ def _run_subprocess(project: Workspace, stage: str, run_id: str) -> StageResult:
         preload=PRELOAD + hook_imports(config),
     )
     result = open_compute("local://", project.dir).run(job)
+    record_job_cost(project, run_id, stage, result)
     if result.reason:
         message = f"stage {stage} was stopped: it {result.reason}"
         project.notify("stage_failed", message, run_id, fields={"stage": stage}, severity="alert")

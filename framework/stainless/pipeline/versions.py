@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from stainless.core import faults
 from stainless.core.errors import StainlessError
+from stainless.pipeline.endpoint_history import record_endpoint
 from stainless.pipeline.endpoint_lease import claimed_by, endpoint_lease
 from stainless.workspace import Workspace
 from stainless.workspace.variants import variant_spec
@@ -106,3 +107,4 @@ def serve_only(project: Workspace, version: int) -> None:
     endpoint.set_weights({spec.name: 1.0, **{name: 0.0 for name in others}})
     for name in others:
         endpoint.remove_variant(name)
+    record_endpoint(project, f"v{version} serves alone")

@@ -63,6 +63,26 @@ def latest_run_having(store: ArtifactStore, key_of: Callable[[str], str]) -> str
     return runs[-1] if runs else None
 
 
+def stage_cost_key(run_id: str, stage: str) -> str:
+    return f"runs/{run_id}/cost/{stage}.json"
+
+
+def stage_cost_prefix(run_id: str) -> str:
+    return f"runs/{run_id}/cost/"
+
+
+def report_key(run_id: str) -> str:
+    return f"runs/{run_id}/report.html"
+
+
+ENDPOINT_HISTORY_PREFIX = "endpoint/history/"
+
+
+def endpoint_change_key(at_ms: int) -> str:
+    """One object per change (stores cannot append); zero-padded so keys sort by time."""
+    return f"{ENDPOINT_HISTORY_PREFIX}{at_ms:015d}.json"
+
+
 def reference_profile_key(run_id: str) -> str:
     """The version's reference profile (training split + validation predictions)."""
     return f"runs/{run_id}/monitoring/reference.json"
@@ -80,3 +100,9 @@ def monitoring_report_key(model: str, checked_at: str) -> str:
 def monitoring_state_key(model: str) -> str:
     """The last alert per model."""
     return f"monitoring/{model}/state.json"
+
+
+def monitoring_results(store: ArtifactStore, model: str) -> list[str]:
+    """Result keys of a model's monitoring checks, oldest first (check times sort as text)."""
+    prefix = monitoring_result_key(model, "")[: -len("/result.json")]
+    return sorted(key for key in store.list(prefix) if key.endswith("/result.json"))

@@ -151,3 +151,58 @@ def test_failed_and_timed_out_jobs_explain_why() -> None:
 def test_output_must_be_s3() -> None:
     with pytest.raises(BackendError, match="s3:// output"):
         SageMakerCompute(ROLE, IMAGE, "file:///tmp", client=object())
+
+
+def test_a_job_reports_its_instance_and_billable_time(sagemaker) -> None:
+    # moto completes jobs at once and reports no BillableTimeInSeconds, but its training job
+    # starts and ends at the same time, and the instance type is the one the job ran on.
+    result = _compute(sagemaker).run(_job("train"))
+    assert result.instance_type == "ml.r5.xlarge" and result.billable_s == 0.0
+    processed = _compute(sagemaker).run(_job("preprocess"))
+    assert processed.instance_type == "ml.r5.xlarge"  # 4 vCPUs, 20 GiB
+    assert processed.billable_s is None  # moto gives no ProcessingStartTime: unknown, not 0
+
+
+def test_billable_seconds_come_from_sagemakers_description() -> None:
+    """What SageMaker answers for a finished training job, checked against its real service
+    model by botocore's Stubber (moto never reports BillableTimeInSeconds)."""
+    from datetime import UTC, datetime
+
+    import boto3
+    from botocore.stub import Stubber
+
+    client = boto3.client(
+        "sagemaker",
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    compute = _compute(client)
+    job = _job("train")
+    name = compute.job_name(job, 1)
+    described = {
+        "TrainingJobName": name,
+        "TrainingJobArn": f"arn:aws:sagemaker:us-east-1:123456789012:training-job/{name}",
+        "ModelArtifacts": {"S3ModelArtifacts": "s3://b/p/model.tar.gz"},
+        "TrainingJobStatus": "Completed",
+        "SecondaryStatus": "Completed",
+        "AlgorithmSpecification": {"TrainingImage": IMAGE, "TrainingInputMode": "File"},
+        "ResourceConfig": {
+            "InstanceType": "ml.m5.xlarge",
+            "InstanceCount": 1,
+            "VolumeSizeInGB": 30,
+        },
+        "StoppingCondition": {"MaxRuntimeInSeconds": 1800},
+        "CreationTime": datetime(2026, 1, 1, 10, 0, tzinfo=UTC),
+        "TrainingStartTime": datetime(2026, 1, 1, 10, 2, tzinfo=UTC),
+        "TrainingEndTime": datetime(2026, 1, 1, 10, 15, tzinfo=UTC),
+        "TrainingTimeInSeconds": 780,
+        "BillableTimeInSeconds": 754,
+    }
+    with Stubber(client) as stubber:
+        stubber.add_response("describe_training_job", described, {"TrainingJobName": name})
+        stubber.add_response("describe_training_job", described, {"TrainingJobName": name})
+        result = compute.run(job)  # re-attaches to the finished job
+        stubber.assert_no_pending_responses()
+    assert result.returncode == 0
+    assert (result.instance_type, result.billable_s) == ("ml.m5.xlarge", 754.0)

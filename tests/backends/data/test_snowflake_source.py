@@ -118,7 +118,7 @@ def test_missing_connector_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> N
     for key in list(os.environ):
         if key.startswith("SNOWFLAKE_"):
             monkeypatch.delenv(key)  # the install is reported before the missing credentials
-    with pytest.raises(MissingExtraError, match=r"snowflake\.connector.*stainless\[snowflake\]"):
+    with pytest.raises(MissingExtraError, match=r"snowflake\.connector.*stainless-ml\[snowflake\]"):
         open_source("snowflake://acct/DB/PUBLIC", Path("."))
 
 

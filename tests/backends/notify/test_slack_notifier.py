@@ -259,5 +259,5 @@ def test_missing_webhook_url_names_the_variable(monkeypatch) -> None:
 def test_missing_slack_sdk_names_the_extra(monkeypatch) -> None:
     monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1")
     monkeypatch.setitem(sys.modules, "slack_sdk", None)  # makes `import slack_sdk` fail
-    with pytest.raises(MissingExtraError, match=r"stainless\[slack\]"):
+    with pytest.raises(MissingExtraError, match=r"stainless-ml\[slack\]"):
         open_notifier("slack://#ml", Path("."), {})

@@ -316,7 +316,7 @@ def test_a_lifecycle_registers_in_sagemaker(moto, bake, monkeypatch):
 
 def test_without_boto3_the_error_names_the_extra(monkeypatch, tmp_path):
     monkeypatch.setitem(sys.modules, "boto3", None)  # as if the aws extra were not installed
-    with pytest.raises(MissingExtraError, match=r"SageMaker model registry.*stainless\[aws\]"):
+    with pytest.raises(MissingExtraError, match=r"SageMaker model registry.*stainless-ml\[aws\]"):
         open_registry("sagemaker://house-prices", tmp_path)
 
 

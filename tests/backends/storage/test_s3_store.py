@@ -49,3 +49,17 @@ def test_a_whole_run_uses_s3(s3, bake, monkeypatch):
     assert project.store.exists("runs/s3-run/model.tar.gz")
     assert project.registry.production().artifact_uri.startswith("s3://artifacts/")
     assert not (project_dir / ".stainless" / "store").exists()
+
+
+@pytest.mark.integration
+def test_a_shared_link_opens_the_report_as_html_without_credentials(s3, tmp_path: Path):
+    import httpx
+
+    store = open_store("s3://artifacts/models/house-prices", tmp_path)
+    store.put_bytes("runs/r1/report.html", b"<!DOCTYPE html><p>report</p>")
+    url = store.share_url("runs/r1/report.html", 3600)
+    assert url.startswith("http") and "X-Amz-Signature=" in url and "X-Amz-Expires=3600" in url
+    # Whoever holds the link reads the page (no AWS credentials of their own), as HTML.
+    answer = httpx.get(url)
+    assert answer.status_code == 200 and answer.text.endswith("<p>report</p>")
+    assert answer.headers["content-type"].startswith("text/html")

@@ -37,6 +37,10 @@ class JobResult:
     duration_s: float
     peak_memory_mb: float
     reason: str | None = None  # why it was stopped, when it was
+    # What the job was billed for, when the backend knows it (SageMaker): the instance type and
+    # the billable seconds (training jobs report them; processing jobs bill start to end).
+    instance_type: str | None = None
+    billable_s: float | None = None
 
 
 @runtime_checkable

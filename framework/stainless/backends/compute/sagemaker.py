@@ -16,6 +16,7 @@ import hashlib
 import logging
 import re
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -192,7 +193,11 @@ class SageMakerCompute:
             described = self._describe(job.stage, name)
             status = job_status(described)
             if status not in RUNNING:
-                return job_result(described, time.monotonic() - started)
+                result = job_result(described, time.monotonic() - started)
+                # The type we asked for, when the description leaves it out.
+                return replace(
+                    result, instance_type=result.instance_type or self.instance_type(job)
+                )
             if time.monotonic() > deadline:
                 self._stop(job.stage, name)
                 return JobResult(
@@ -215,18 +220,49 @@ def job_status(described: dict[str, Any]) -> str:
     return str(described.get("TrainingJobStatus") or described.get("ProcessingJobStatus"))
 
 
+def billing(described: dict[str, Any]) -> tuple[str | None, float | None]:
+    """(instance type, billable seconds) of a described job. Training jobs report
+    ``BillableTimeInSeconds``; processing jobs are billed from start to end."""
+    if "TrainingJobStatus" in described:
+        instance = (described.get("ResourceConfig") or {}).get("InstanceType")
+        count = int((described.get("ResourceConfig") or {}).get("InstanceCount") or 1)
+        billable = described.get("BillableTimeInSeconds")
+        if billable is None:
+            billable = _elapsed(
+                described.get("TrainingStartTime"), described.get("TrainingEndTime")
+            )
+            billable = None if billable is None else billable * count
+        return instance, None if billable is None else float(billable)
+    cluster = (described.get("ProcessingResources") or {}).get("ClusterConfig") or {}
+    elapsed = _elapsed(described.get("ProcessingStartTime"), described.get("ProcessingEndTime"))
+    count = int(cluster.get("InstanceCount") or 1)
+    return cluster.get("InstanceType"), None if elapsed is None else elapsed * count
+
+
+def _elapsed(start: Any, end: Any) -> float | None:
+    if start is None or end is None or not hasattr(start, "timestamp"):
+        return None
+    return max(0.0, end.timestamp() - start.timestamp())
+
+
 def job_result(described: dict[str, Any], duration_s: float) -> JobResult:
     """A finished job's description as a JobResult (returncode 0 only when Completed)."""
     status = job_status(described)
+    instance, billable = billing(described)
     if status == "Completed":
-        return JobResult(0, duration_s, 0.0)
+        return JobResult(0, duration_s, 0.0, instance_type=instance, billable_s=billable)
     secondary = described.get("SecondaryStatus")
     reason = described.get("FailureReason") or described.get("ExitMessage") or ""
     if status == "Stopped" and secondary == "MaxRuntimeExceeded":
         reason = "exceeded max_runtime (SageMaker stopped it)"
     name = described.get("TrainingJobName") or described.get("ProcessingJobName")
     return JobResult(
-        1, duration_s, 0.0, f"SageMaker job {name} {status.lower()}: {reason or 'no reason given'}"
+        1,
+        duration_s,
+        0.0,
+        f"SageMaker job {name} {status.lower()}: {reason or 'no reason given'}",
+        instance_type=instance,
+        billable_s=billable,
     )
 
 

@@ -38,6 +38,10 @@ class VariantInfo:
     weight: float
     url: str
     healthy: bool
+    # What the variant runs on (cost): SageMaker's instance type and current instance count
+    # (autoscaling changes it); None locally, where a variant is one process on this machine.
+    instance_type: str | None = None
+    instance_count: int = 1
 
 
 @dataclass(frozen=True)

@@ -191,21 +191,21 @@ class SageMakerEndpoint:
         described = self._describe()
         if described is None:
             return EndpointStatus(running=False, url=self.url, variants=[], name=self.name)
-        models = {
-            v["VariantName"]: v["ModelName"]
-            for v in self._config(described["EndpointConfigName"])["ProductionVariants"]
-        }
+        configured = self._config(described["EndpointConfigName"])["ProductionVariants"]
+        by_name = {v["VariantName"]: v for v in configured}  # its model and instance type
         variants = []
         for live in described.get("ProductionVariants", []):
-            match = _VERSION_SUFFIX.search(models.get(live["VariantName"], ""))
+            name, count = live["VariantName"], int(live.get("CurrentInstanceCount", 1))
+            match = _VERSION_SUFFIX.search(by_name.get(name, {}).get("ModelName", ""))
             variants.append(
                 VariantInfo(
-                    name=live["VariantName"],
+                    name=name,
                     version=int(match.group(1)) if match else 0,
                     weight=float(live.get("CurrentWeight", 0.0)),
                     url=f"{self.url}/endpoints/{self.name}/invocations",
-                    healthy=described["EndpointStatus"] in ("InService", "Updating")
-                    and live.get("CurrentInstanceCount", 1) > 0,
+                    healthy=described["EndpointStatus"] in ("InService", "Updating") and count > 0,
+                    instance_type=by_name.get(name, {}).get("InstanceType"),
+                    instance_count=count,
                 )
             )
         return EndpointStatus(

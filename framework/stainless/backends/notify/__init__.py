@@ -28,6 +28,7 @@ KINDS = (
     "drift",
     "quality_drop",
     "slo_burn",
+    "digest",
 )
 
 
@@ -42,6 +43,8 @@ class Event:
     fields: dict[str, Any] = field(default_factory=dict)
     severity: str = "info"  # info | success | warning | alert
     figures: list[Path] = field(default_factory=list)
+    # label -> URL (e.g. the run report): rendered as links, never as preformatted text.
+    links: dict[str, str] = field(default_factory=dict)
 
 
 @runtime_checkable

@@ -23,7 +23,8 @@ class ConsoleNotifier:
 
     def send(self, event: Event) -> None:
         self.sent.append(event)
-        details = ", ".join(f"{key}={_fmt(value)}" for key, value in event.fields.items())
+        items = {**event.fields, **event.links}
+        details = ", ".join(f"{key}={_fmt(value)}" for key, value in items.items())
         log.log(
             _LEVELS.get(event.severity, logging.ERROR),
             "[%s] %s%s",

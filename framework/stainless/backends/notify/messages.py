@@ -28,6 +28,7 @@ EMOJI = {
     "rolled_back": ":rewind:",
     "stage_failed": ":x:",
     "run_finished": ":checkered_flag:",
+    "digest": ":moneybag:",
 }
 DEFAULT_EMOJI = ":information_source:"
 
@@ -76,6 +77,13 @@ def render(event: Event, *, mention: str | None = None, figures_in_thread: int =
         fence = "```"
         room = SECTION_TEXT_LIMIT - len(name) - 12
         blocks.append(_section(f"*{name}*\n{fence}{_cut(value, room)}{fence}"))
+
+    if event.links:
+        links = " · ".join(
+            f"<{escape(url)}|{escape(name)}>" for name, url in event.links.items() if url
+        )
+        if links:
+            blocks.append(_section(f":link: {links}"))
 
     context = [f"`{escape(event.kind)}`"]
     if event.run_id:

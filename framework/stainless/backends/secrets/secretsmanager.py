@@ -1,6 +1,7 @@
 """``secretsmanager://SECRET_ID[#JSON_KEY][?region=R]``: AWS Secrets Manager (boto3;
-``pip install stainless[aws]``). The caller's IAM identity needs ``secretsmanager:GetSecretValue``
-on the secret (and ``kms:Decrypt`` if it uses a customer-managed key)."""
+``pip install 'stainless-ml[aws]'``). The caller's IAM identity needs
+``secretsmanager:GetSecretValue`` on the secret (and ``kms:Decrypt`` if it uses a
+customer-managed key)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """``ssm:///PARAMETER/NAME[?region=R]``: an SSM Parameter Store parameter (SecureString values are
-decrypted; boto3, ``pip install stainless[aws]``). The IAM identity needs ``ssm:GetParameter`` on
-it (and ``kms:Decrypt`` for a customer-managed key)."""
+decrypted; boto3, ``pip install 'stainless-ml[aws]'``). The IAM identity needs
+``ssm:GetParameter`` on it (and ``kms:Decrypt`` for a customer-managed key)."""
 
 from __future__ import annotations
 

@@ -78,6 +78,10 @@ class LocalStore:
     def url(self, key: str) -> str:
         return self._path(key).as_uri()
 
+    def share_url(self, key: str, expires_s: int) -> str:
+        """Locally, the file itself (only this machine can open it anyway)."""
+        return self.url(key)
+
     def get_versioned(self, key: str) -> tuple[bytes, str] | None:
         try:
             data = self._path(key).read_bytes()

@@ -39,7 +39,9 @@ class S3Store:
                 import boto3
             except ImportError:
                 raise MissingExtraError("boto3", "aws", "The S3 artifact store") from None
-            self._client = boto3.client("s3", config=client_config())
+            # SigV4 everywhere, presigned links included (SigV2 links are refused by newer
+            # regions and do not carry the 7-day limit).
+            self._client = boto3.client("s3", config=client_config(signature_version="s3v4"))
         return self._client
 
     def _key(self, key: str) -> str:
@@ -89,6 +91,16 @@ class S3Store:
 
     def url(self, key: str) -> str:
         return f"s3://{self.bucket}/{self._key(key)}"
+
+    def share_url(self, key: str, expires_s: int) -> str:
+        """A presigned HTTPS GET for people without AWS access (a report linked from Slack);
+        served as HTML when the key ends in .html."""
+        params = {"Bucket": self.bucket, "Key": self._key(key)}
+        if key.endswith(".html"):
+            params["ResponseContentType"] = "text/html; charset=utf-8"
+        return str(
+            self.client.generate_presigned_url("get_object", Params=params, ExpiresIn=expires_s)
+        )
 
     def get_versioned(self, key: str) -> tuple[bytes, str] | None:
         try:

@@ -7,6 +7,8 @@ import logging
 from dataclasses import dataclass
 
 from stainless.core.errors import StageError
+from stainless.pipeline.cost import format_usd, run_cost
+from stainless.pipeline.endpoint_history import record_endpoint
 from stainless.pipeline.stages.base import Stage, StageResult
 from stainless.pipeline.stages.decide import Decide
 from stainless.workspace import Workspace
@@ -78,16 +80,20 @@ def _settle(project: Workspace, run_id: str) -> FinalizeResult:
         if state.production_variant in present:
             endpoint.remove_variant(state.production_variant)
         faults.point("finalize:variant-removed")
+        record_endpoint(project, f"v{state.candidate_version} is production")
         previous = None
         if registry.get(state.candidate_version).status != "production":  # not yet (re-run)
             previous = registry.promote(state.candidate_version, f"rollout: {state.reason}")
         outcome = "promoted"
+        spent = run_cost(project.store, run_id)
+        cost = format_usd(spent.usd, spent.notional) if spent.stages else None
         project.notify(
             "promoted",
             f"Version {state.candidate_version} is production"
-            + (f" (was {previous.version})" if previous else ""),
+            + (f" (was {previous.version})" if previous else "")
+            + (f"; the run cost {cost}" if cost else ""),
             run_id,
-            fields={"reason": state.reason, "ticks": len(state.ticks)},
+            fields={"reason": state.reason, "ticks": len(state.ticks), "run cost": cost},
             severity="success",
             figures=figures,
         )
@@ -95,6 +101,7 @@ def _settle(project: Workspace, run_id: str) -> FinalizeResult:
         if state.candidate_variant in present:
             endpoint.remove_variant(state.candidate_variant)
         faults.point("finalize:variant-removed")
+        record_endpoint(project, f"v{state.candidate_version} removed")
         if registry.get(state.candidate_version).status != "rolled_back":  # not yet (re-run)
             registry.set_status(state.candidate_version, "rolled_back", f"rollout: {state.reason}")
         # A deadline reached for lack of traffic is no verdict on the model: say so, and do not

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from typing import Any
 from stainless.core.errors import DataCheckError, HookError
 from stainless.monitoring.profile import reference_profile
 from stainless.pipeline import lineage
+from stainless.pipeline.cost import estimate_in_stage, format_usd
 from stainless.pipeline.stages.base import Stage, StageResult
 from stainless.pipeline.stages.preprocess import Preprocess, PreprocessResult, load_datasets
 from stainless.project.config import ModelConfig
@@ -85,11 +87,20 @@ class Train(Stage[TrainResult]):
         )
         version = workspace.registry.register(run_id, workspace.store.url(key), record)
         workspace.registry.update_metrics(version.version, {"training": ctx.metrics})
+        # The bill is only known once the job has ended; the message says what this much time
+        # costs on the stage's instance (or notionally, locally), and says which.
+        estimate = estimate_in_stage(workspace, run_id, STAGE, duration)
+        cost = format_usd(estimate.usd, estimate.notional) if estimate.usd is not None else None
         workspace.notify(
             "training_finished",
-            f"Version {version.version} trained in {duration:.1f}s",
+            f"Version {version.version} trained in {duration:.1f}s" + (f", {cost}" if cost else ""),
             run_id,
-            fields={"version": version.version, "duration_s": round(duration, 2), **ctx.metrics},
+            fields={
+                "version": version.version,
+                "duration_s": round(duration, 2),
+                "cost": cost,
+                **ctx.metrics,
+            },
         )
         (work / "lineage.json").write_text(json.dumps(record, indent=2, default=str))
         return TrainResult(
@@ -162,6 +173,8 @@ def train_model(
     }
     if params:
         record["hyperparameters"] = params
+    if image := os.environ.get("STAINLESS_IMAGE_URI"):  # set on SageMaker jobs: what ran it
+        record["image"] = image
     write_bundle(
         artifact_dir,
         config.hook_path("model"),
