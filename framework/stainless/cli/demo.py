@@ -126,10 +126,14 @@ def demo(directory: Path | None, in_process: bool, keep_endpoint: bool) -> None:
         # The daily cost digest (today's here, so the demo has something to show).
         from datetime import UTC, datetime
 
+        from stainless.backends.notify.background import flush_notifications
         from stainless.pipeline.cost_summary import send_daily_digest
 
         console.print(Rule("daily cost digest"))
         send_daily_digest(project, datetime.now(UTC).date())
+        # Notifications leave from a background queue: let the digest reach the stub before
+        # it is shown (and before the stub shuts down).
+        flush_notifications(project.notifier, timeout_s=10)
         for message in slack.messages[seen:]:
             console.print(f"  💬 {html.unescape(message.get('text', ''))[:160]}")
     console.print(Rule("registry"))
@@ -146,6 +150,7 @@ def demo(directory: Path | None, in_process: bool, keep_endpoint: bool) -> None:
 def monitoring_step(console: Console, project: Any, slack: Any, seen: int) -> int:
     """Production's validation rows as they are, then with area_sqm shifted by two standard
     deviations; a monitoring check after each: no alert, then one naming area_sqm."""
+    from stainless.backends.notify.background import flush_notifications
     from stainless.pipeline.monitor import check_after_replay
 
     for label, shifts in (
@@ -161,6 +166,7 @@ def monitoring_step(console: Console, project: Any, slack: Any, seen: int) -> in
         for feature in result.drift.features:
             if feature.drifted:
                 console.print(f"  {feature.summary()}")
+    flush_notifications(project.notifier, timeout_s=10)  # alerts leave from a queue
     console.print("[bold]Slack #ml-models:[/bold]")
     for message in slack.messages[seen:]:
         console.print(f"  💬 {html.unescape(message.get('text', ''))[:160]}")
