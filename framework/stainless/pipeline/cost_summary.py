@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from stainless.backends.compute.instances import load_price_table
+from stainless.backends.notify.background import flush_notifications
 from stainless.pipeline.cost import NOTIONAL, RunCost, format_usd, run_cost, run_ids
 from stainless.pipeline.endpoint_history import VariantDayCost, endpoint_costs, endpoint_history
 from stainless.workspace import Workspace
@@ -54,6 +55,9 @@ class CostSummary:
             "runs": [r.to_dict() for r in self.runs],
             "endpoint_days": [d.to_dict() for d in self.endpoint_days],
         }
+
+
+DIGEST_FLUSH_S = 10.0
 
 
 def cost_summary(project: Workspace, since_s: float, now: float | None = None) -> CostSummary:
@@ -136,4 +140,7 @@ def send_daily_digest(project: Workspace, day: date | None = None) -> CostSummar
             "prices": summary.prices,
         },
     )
+    # A digest is a one-shot command (cron, the demo): wait for the background queue to
+    # deliver it rather than leave it to the 1 s flush at exit.
+    flush_notifications(project.notifier, timeout_s=DIGEST_FLUSH_S)
     return summary

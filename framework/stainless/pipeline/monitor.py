@@ -18,6 +18,7 @@ from typing import Any
 
 import pandas as pd
 
+from stainless.backends.notify.background import flush_notifications
 from stainless.core.durations import parse_duration
 from stainless.core.errors import StageError
 from stainless.monitoring.drift import DriftSettings, detect, onset
@@ -40,6 +41,9 @@ from stainless.workspace.variants import variant_name
 log = logging.getLogger("stainless.pipeline")
 CHUNK_ROWS = 10_000  # rows profiled at once: bounds memory whatever the window holds
 BUCKET = timedelta(hours=1)  # "since when" resolution
+
+
+ALERT_FLUSH_S = 10.0
 
 
 def parse_since(value: str | None, now: datetime, default: str | int) -> datetime:
@@ -149,6 +153,9 @@ def run_monitor(
         quality_alert(project, result, quality)
     if notify and slo is not None and slo.status == "breached":
         slo_alert(project, result, slo)
+    # A check is one shot (a command, an Airflow task): its alerts leave the queue before it ends.
+    if notify:
+        flush_notifications(project.notifier, timeout_s=ALERT_FLUSH_S)
     if result.alerted:
         project.store.put_bytes(
             monitoring_state_key(project.name),
