@@ -18,7 +18,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="${STAINLESS_AIRFLOW_VENV:-$ROOT/.venv-airflow}"
 PYTHON="${STAINLESS_AIRFLOW_PYTHON:-python3.11}"
 # Bump when the package list below changes, so an existing venv gets the new packages.
-RECIPE_VERSION=1
+RECIPE_VERSION=2
 # ...and when our own dependencies change (the editable install does not follow pyproject.toml).
 DEPS_HASH="$(sha256sum "$ROOT/pyproject.toml" | cut -c1-12)"
 STAMP="$VENV/.stainless-airflow-setup-r${RECIPE_VERSION}-${DEPS_HASH}"
@@ -34,10 +34,12 @@ if [ ! -f "$STAMP" ]; then
   fi
   log "installing apache-airflow, the standard provider and stainless (editable)"
   "$VENV/bin/python" -m pip install --quiet --upgrade pip
-  # boto3 + moto: the aws target's compute backend and its tests; pytest: the airflow-marked tests.
+  # [aws,slack]: what docs/production.md tells the workers of an aws DAG to install (boto3 for
+  # the SageMaker/S3 backends, slack-sdk for the notifier; the rehearsal found the latter
+  # missing); moto: the aws target's tests; pytest: the airflow-marked tests.
   "$VENV/bin/python" -m pip install --quiet \
     "apache-airflow>=3.0" "apache-airflow-providers-standard" \
-    -e "$ROOT" "boto3>=1.34" "moto[server]>=5" "pytest>=8" "pytest-timeout>=2.3"
+    -e "$ROOT[aws,slack]" "moto[server]>=5" "pytest>=8" "pytest-timeout>=2.3"
   touch "$STAMP"
 else
   log "$VENV already set up (delete $STAMP or set STAINLESS_AIRFLOW_REINSTALL=1 to redo)"

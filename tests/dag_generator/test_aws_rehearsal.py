@@ -1,0 +1,343 @@
+"""The production rehearsal (docs/rehearsal.md): the rendered **aws** DAG run end to end by
+`airflow dags test`, its SageMaker jobs and endpoint executed by the SageMaker SDK's local mode.
+
+Four processes, all real, on one machine:
+
+- Airflow 3 (.venv-airflow) runs the DAG; its tasks use boto3 exactly as on AWS, with
+  ``AWS_ENDPOINT_URL`` at a moto server and ``AWS_ENDPOINT_URL_SAGEMAKER`` at the local-mode
+  gateway;
+- the gateway (``python -m stainless.backends.sagemaker_local_gateway`` in .venv-sagemaker:
+  local mode cannot live in Airflow's venv, it pins packaging<25 and Airflow 3 needs >=25) runs
+  the training/processing jobs and the endpoint as containers of the model's image through local
+  mode, and forwards the model registry's model-package calls to moto;
+- moto (S3, Secrets Manager, SageMaker model packages, CloudWatch, Application Auto Scaling) and
+  the Slack stub listen on the Docker bridge's gateway, which this process, Airflow and the
+  containers all reach. The jobs and the endpoint read the Slack token from moto's Secrets
+  Manager themselves (model.yaml ``secrets:``), never from their definitions.
+
+One version, the first: trained in a container, evaluated (there is no production to compare
+with), decided, deployed to the local-mode endpoint, rolled out and promoted. Local mode serves
+one variant and has no ``update_endpoint``, so a second version's canary (two variants, weights)
+is not rehearsed here; tests/backends/endpoints/test_sagemaker_endpoint.py covers it with
+botocore's Stubber. Local mode does not write a DataCaptureConfig's records either: the
+rehearsal's model.yaml sets ``hosting.data_capture: server``, and the records checked in S3 are
+our model server's own capture.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from support.model_image import Built, build_example_image, docker, docker_or_skip
+
+pytestmark = [
+    pytest.mark.airflow,
+    pytest.mark.docker,
+    pytest.mark.sagemaker,
+    pytest.mark.integration,
+]
+ROOT = Path(__file__).resolve().parents[2]
+AIRFLOW = ROOT / ".venv-airflow" / "bin" / "airflow"
+SAGEMAKER_PYTHON = ROOT / ".venv-sagemaker" / "bin" / "python"
+ROLE = "arn:aws:iam::123456789012:role/stainless-rehearsal"
+IMAGE = "stainless-test/house-prices-rehearsal:latest"
+BUCKET = "my-ml-artifacts"  # the template's aws store: s3://my-ml-artifacts/<slug>
+MODEL = "house-prices"
+CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "rehearsal",
+    "AWS_SECRET_ACCESS_KEY": "rehearsal",
+    "AWS_DEFAULT_REGION": "us-east-1",
+}
+
+
+def _require(path: Path, setup: str, flag: str) -> None:
+    if not path.exists():
+        reason = f"{path} not found: run `bash .ci/{setup}`"
+        if os.environ.get(flag) == "1":
+            pytest.fail(reason)
+        pytest.skip(reason)
+
+
+def _clean_env(**extra: str) -> dict[str, str]:
+    """No developer's AWS profile, Airflow or stainless settings reach the processes."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("STAINLESS_", "AIRFLOW", "AWS_", "PYTEST_", "SLACK_", "SAGEMAKER_"))
+    }
+    return {**env, **CREDENTIALS, **extra}
+
+
+def docker_host_address() -> str:
+    """An address of this machine that containers reach: the default bridge's gateway."""
+    gateway = docker(
+        "network", "inspect", "bridge", "-f", "{{(index .IPAM.Config 0).Gateway}}"
+    ).stdout.strip()
+    if not gateway:  # often implicit: docker0's own address
+        shown = subprocess.run(
+            ["ip", "-4", "-o", "addr", "show", "dev", "docker0"], capture_output=True, text=True
+        ).stdout
+        gateway = (re.findall(r"inet (\d+\.\d+\.\d+\.\d+)/", shown) or [""])[0]
+    assert re.fullmatch(r"\d+\.\d+\.\d+\.\d+", gateway), f"no docker0 address: {gateway!r}"
+    return gateway
+
+
+def rehearsal_image(built: Built, folder: Path) -> Path:
+    """The example project with the rehearsal's model.yaml, and its image: the cached example
+    image plus that one file (seconds). Local mode writes no DataCaptureConfig records, so our
+    server captures (every pair, written within a second) into the S3 store."""
+    config = built.project / "model.yaml"
+    text = config.read_text()
+    assert "data_capture: sagemaker" in text
+    text = text.replace("data_capture: sagemaker", "data_capture: server")
+    text += "\nserving:\n  capture_sample_rate: 1.0\n  capture_flush_seconds: 1\n"
+    config.write_text(text)
+    folder.mkdir()
+    (folder / "model.yaml").write_text(text)
+    (folder / "Dockerfile").write_text(
+        f"FROM {built.tag}\nCOPY model.yaml /opt/program/model.yaml\n"
+    )
+    done = docker("build", "-q", "-t", IMAGE, str(folder), timeout=300)
+    assert done.returncode == 0, done.stderr
+    return built.project
+
+
+@dataclass
+class Services:
+    moto: str  # on the Docker host address: this process, Airflow and containers reach it
+    slack: Any  # SlackStub
+    gateway: str
+    local_root: Path
+    log: Path  # the gateway's and the containers' output
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")[-8000:]
+
+
+def _start_gateway(env: dict[str, str], log: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """The gateway, its output (and the containers', through docker-compose) in ``log``."""
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            [str(SAGEMAKER_PYTHON), "-m", "stainless.backends.sagemaker_local_gateway"]
+            + ["--upstream", env["AWS_ENDPOINT_URL"]],
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    deadline = time.monotonic() + 120
+    while process.poll() is None and time.monotonic() < deadline:
+        if match := re.search(r"listening on (http://\S+)", log.read_text()):
+            return process, match.group(1)
+        time.sleep(0.2)
+    process.kill()
+    process.wait()
+    raise AssertionError(f"the gateway did not start: {log.read_text()[-3000:]}")
+
+
+def _leftover_containers(root: Path) -> list[str]:
+    """Containers local mode made under ``root`` (docker-compose labels their folder)."""
+    found = []
+    for container in docker("ps", "-aq").stdout.split():
+        inspected = json.loads(docker("inspect", container).stdout or "[]")
+        labels = (inspected[0]["Config"].get("Labels") or {}) if inspected else {}
+        if labels.get("com.docker.compose.project.working_dir", "").startswith(f"{root}/"):
+            found.append(container)
+    return found
+
+
+@pytest.fixture
+def services(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Services]:
+    from moto.server import ThreadedMotoServer
+    from stainless.testing.slack_stub import SlackStub
+
+    for key, value in CREDENTIALS.items():  # this process's own boto3 clients
+        monkeypatch.setenv(key, value)
+
+    host = docker_host_address()
+    moto = ThreadedMotoServer(ip_address=host, port=0, verbose=False)
+    moto.start()
+    moto_url = "http://{}:{}".format(*moto.get_host_and_port())
+    # moto's state is per process: start empty.
+    urllib.request.urlopen(urllib.request.Request(f"{moto_url}/moto-api/reset", method="POST"))
+    slack = SlackStub(host=host).start()
+    root = tmp_path / "local-mode"
+    root.mkdir()
+    gateway_env = _clean_env(
+        AWS_ENDPOINT_URL=moto_url,
+        STAINLESS_SAGEMAKER_LOCAL_AWS_ENDPOINT_URL=moto_url,
+        STAINLESS_SAGEMAKER_LOCAL_ROOT=str(root),
+        SLACK_API_URL=slack.base_url,
+        SAGEMAKER_SUPPRESS_V2_WARNING="1",
+    )
+    log = tmp_path / "gateway.log"
+    process, url = _start_gateway(gateway_env, log)
+    try:
+        yield Services(moto_url, slack, url, root, log)
+    finally:
+        process.send_signal(signal.SIGTERM)  # it stops the endpoint's container
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        for container in _leftover_containers(root):
+            docker("rm", "--force", "--volumes", container)
+        docker("network", "rm", "sagemaker-local")  # fails harmlessly while others use it
+        slack.stop()
+        moto.stop()
+
+
+def _aws(services: Services, name: str) -> Any:
+    import boto3
+
+    return boto3.client(name, endpoint_url=services.moto, region_name="us-east-1")
+
+
+def _airflow_run(project: Path, services: Services, base: Path) -> tuple[int, str, str]:
+    dags = base / "dags"
+    subprocess.run(
+        [sys.executable, "-m", "stainless", "dags", "render", "-C", str(project)]
+        + ["--out", str(dags), "--target", "aws", "--image", IMAGE, "--role-arn", ROLE]
+        + ["--retries", "0", "--rollout-interval", "1"],
+        check=True,
+        env=_clean_env(),
+        capture_output=True,
+    )
+    env = _clean_env(
+        AIRFLOW_HOME=str(base / "airflow-home"),
+        AIRFLOW__CORE__DAGS_FOLDER=str(dags),
+        AIRFLOW__CORE__LOAD_EXAMPLES="False",
+        AWS_ENDPOINT_URL=services.moto,
+        AWS_ENDPOINT_URL_SAGEMAKER=services.gateway,
+        SLACK_API_URL=services.slack.base_url,
+        STAINLESS_SAGEMAKER_POLL_S="1",
+    )
+    migrate = subprocess.run(
+        [str(AIRFLOW), "db", "migrate"], env=env, capture_output=True, text=True, timeout=600
+    )
+    assert migrate.returncode == 0, migrate.stderr[-3000:]
+    done = subprocess.run(
+        [str(AIRFLOW), "dags", "test", MODEL],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    output = done.stdout + done.stderr
+    (base / "airflow-dags-test.log").write_text(output)  # kept with the test's temp folder
+    match = re.search(rf"DagRun Finished: dag_id={MODEL}, .*?run_id=([^,]+),", output)
+    assert match, output[-6000:]
+    from stainless.core.ids import sanitize_run_id
+
+    return done.returncode, output, sanitize_run_id(match.group(1))
+
+
+def _keys(services: Services, prefix: str) -> set[str]:
+    pages = _aws(services, "s3").get_paginator("list_objects_v2")
+    return {
+        item["Key"]
+        for page in pages.paginate(Bucket=BUCKET, Prefix=prefix)
+        for item in page.get("Contents", [])
+    }
+
+
+def test_the_aws_dag_trains_deploys_and_promotes_a_version_on_local_mode(
+    services: Services, tmp_path: Path
+) -> None:
+    _require(AIRFLOW, "airflow-setup.sh", "STAINLESS_REQUIRE_AIRFLOW")
+    _require(SAGEMAKER_PYTHON, "sagemaker-setup.sh", "STAINLESS_REQUIRE_SAGEMAKER")
+    docker_or_skip()
+    started = time.monotonic()
+    project = rehearsal_image(build_example_image(tmp_path / "image"), tmp_path / "rehearsal")
+    _aws(services, "s3").create_bucket(Bucket=BUCKET)
+    token = services.slack.token
+    _aws(services, "secretsmanager").create_secret(
+        Name="stainless/slack", SecretString=json.dumps({"bot_token": token})
+    )
+
+    returncode, output, run_id = _airflow_run(project, services, tmp_path)
+    print(f"rehearsal: image + airflow dags test in {time.monotonic() - started:.1f}s")
+    assert returncode == 0, output[-6000:] + services.output()
+    assert token not in output  # the secret never reaches the logs
+
+    # S3: what the jobs wrote (datasets, model.tar.gz) and every stage's marker.
+    keys = _keys(services, f"{MODEL}/runs/{run_id}/")
+    run = f"{MODEL}/runs/{run_id}"
+    assert {f"{run}/datasets/train.parquet", f"{run}/datasets/validation.parquet"} <= keys
+    assert any(key.endswith("model.tar.gz") for key in keys), sorted(keys)
+    stages = ("preprocess", "train", "evaluate", "decide", "deploy", "finalize")
+    assert {f"{run}/stages/{stage}.json" for stage in stages} <= keys, sorted(keys)
+    assert _keys(services, f"{MODEL}/sagemaker/"), "no SageMaker job output (the training job's)"
+
+    # The model registry: the version's model package is approved.
+    sagemaker = _aws(services, "sagemaker")
+    packages = sagemaker.list_model_packages(ModelPackageGroupName=MODEL)["ModelPackageSummaryList"]
+    assert [p["ModelApprovalStatus"] for p in packages] == ["Approved"]
+
+    # ...and stainless reads it back as the production version, trained by this run.
+    listed = subprocess.run(
+        [sys.executable, "-m", "stainless", "versions", "--json", "-C", str(project)]
+        + ["--env", "aws"],
+        env=_clean_env(AWS_ENDPOINT_URL=services.moto),
+        capture_output=True,
+        text=True,
+    )
+    assert listed.returncode == 0, listed.stderr[-3000:]
+    [version] = json.loads(listed.stdout)
+    assert (version["status"], version["run_id"]) == ("production", run_id)
+
+    # The endpoint: in service on local mode, its variant a scalable target with our policy.
+    gateway = _gateway_clients(services)
+    described = gateway["sagemaker"].describe_endpoint(EndpointName=MODEL)
+    assert described["EndpointStatus"] == "InService"
+    scaling = _aws(services, "application-autoscaling")
+    targets = scaling.describe_scalable_targets(ServiceNamespace="sagemaker")["ScalableTargets"]
+    assert [(t["ResourceId"], t["MinCapacity"], t["MaxCapacity"]) for t in targets] == [
+        (f"endpoint/{MODEL}/variant/v1", 1, 4)
+    ]
+    policies = scaling.describe_scaling_policies(ServiceNamespace="sagemaker")["ScalingPolicies"]
+    assert [p["TargetTrackingScalingPolicyConfiguration"]["TargetValue"] for p in policies] == [
+        600.0
+    ]
+
+    # Captured records in S3: requests through SageMaker's runtime API (the gateway passes
+    # them to local mode's container); our server writes them under <store>/capture/.
+    from stainless.project.schemas import load_schemas
+
+    example = load_schemas(project / "schemas.json").request_examples[0]
+    answer = gateway["sagemaker-runtime"].invoke_endpoint(
+        EndpointName=MODEL, Body=json.dumps(example), ContentType="application/json"
+    )
+    assert json.loads(answer["Body"].read())
+    deadline = time.monotonic() + 30
+    while not (captured := _keys(services, f"{MODEL}/capture/")) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert captured, "no captured records in S3"
+
+    # Slack: the training job announced the version from inside its container (its token read
+    # from Secrets Manager there); the Airflow worker announced the promotion.
+    texts = [message["text"] for message in services.slack.messages]
+    assert any(re.search(r"Version 1 trained in", text) for text in texts), texts
+    assert any(f"Run {run_id} finished: promoted" in text for text in texts), texts
+    print(f"rehearsal: whole test in {time.monotonic() - started:.1f}s")
+
+
+def _gateway_clients(services: Services) -> dict[str, Any]:
+    import boto3
+
+    return {
+        name: boto3.client(name, endpoint_url=services.gateway, region_name="us-east-1")
+        for name in ("sagemaker", "sagemaker-runtime")
+    }
