@@ -162,6 +162,9 @@ def services(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Servic
     from moto.server import ThreadedMotoServer
     from stainless.testing.slack_stub import SlackStub
 
+    _require(AIRFLOW, "airflow-setup.sh", "STAINLESS_REQUIRE_AIRFLOW")
+    _require(SAGEMAKER_PYTHON, "sagemaker-setup.sh", "STAINLESS_REQUIRE_SAGEMAKER")
+    docker_or_skip()
     for key, value in CREDENTIALS.items():  # this process's own boto3 clients
         monkeypatch.setenv(key, value)
 
@@ -256,9 +259,6 @@ def _keys(services: Services, prefix: str) -> set[str]:
 def test_the_aws_dag_trains_deploys_and_promotes_a_version_on_local_mode(
     services: Services, tmp_path: Path
 ) -> None:
-    _require(AIRFLOW, "airflow-setup.sh", "STAINLESS_REQUIRE_AIRFLOW")
-    _require(SAGEMAKER_PYTHON, "sagemaker-setup.sh", "STAINLESS_REQUIRE_SAGEMAKER")
-    docker_or_skip()
     started = time.monotonic()
     project = rehearsal_image(build_example_image(tmp_path / "image"), tmp_path / "rehearsal")
     _aws(services, "s3").create_bucket(Bucket=BUCKET)
@@ -321,10 +321,13 @@ def test_the_aws_dag_trains_deploys_and_promotes_a_version_on_local_mode(
         EndpointName=MODEL, Body=json.dumps(example), ContentType="application/json"
     )
     assert json.loads(answer["Body"].read())
-    deadline = time.monotonic() + 30
-    while not (captured := _keys(services, f"{MODEL}/capture/")) and time.monotonic() < deadline:
+    deadline, prefix = time.monotonic() + 30, f"{MODEL}/capture/{MODEL}/1/"
+    while not (captured := _keys(services, prefix)) and time.monotonic() < deadline:
         time.sleep(0.5)
     assert captured, "no captured records in S3"
+    body = _aws(services, "s3").get_object(Bucket=BUCKET, Key=sorted(captured)[0])["Body"]
+    records = [json.loads(line) for line in body.read().splitlines()]
+    assert [(r["version"], r["request"]) for r in records] == [("1", example)]
 
     # Slack: the training job announced the version from inside its container (its token read
     # from Secrets Manager there); the Airflow worker announced the promotion.
