@@ -270,7 +270,8 @@ def test_the_aws_dag_trains_deploys_and_promotes_a_version_on_local_mode(
     returncode, output, run_id = _airflow_run(project, services, tmp_path)
     print(f"rehearsal: image + airflow dags test in {time.monotonic() - started:.1f}s")
     assert returncode == 0, output[-6000:] + services.output()
-    assert token not in output  # the secret never reaches the logs
+    # The secret never reaches the logs: Airflow's, nor the jobs' and the endpoint's.
+    assert token not in output and token not in services.log.read_text(errors="replace")
 
     # S3: what the jobs wrote (datasets, model.tar.gz) and every stage's marker.
     keys = _keys(services, f"{MODEL}/runs/{run_id}/")
