@@ -42,8 +42,6 @@ from support.model_image import (
 from support.venv_suite import assert_passes_in_venv
 
 ROOT = Path(__file__).resolve().parents[2]
-# Read at import: the suite's autouse fixture clears STAINLESS_* before each test runs.
-REQUIRE_VENV = os.environ.get("STAINLESS_REQUIRE_SAGEMAKER") == "1"
 IN_SAGEMAKER_VENV = importlib.util.find_spec("sagemaker") is not None
 MIN_PASSED = 8  # every local-mode test below
 ROLE = "arn:aws:iam::123456789012:role/stainless-local-mode"
@@ -77,17 +75,10 @@ def _clean_env() -> dict[str, str]:
 @pytest.mark.skipif(IN_SAGEMAKER_VENV, reason="this is .venv-sagemaker")
 def test_suite_passes_in_its_venv(tmp_path: Path) -> None:
     assert_passes_in_venv(
-        "sagemaker",
-        __file__,
-        required=REQUIRE_VENV,
-        env=_clean_env(),
-        min_passed=MIN_PASSED,
-        basetemp=tmp_path / "inner",
-        timeout=900,
+        "sagemaker", __file__, tmp_path, _clean_env(), min_passed=MIN_PASSED, timeout=900,
         # The SDK's docker-compose pipes are still open at exit: not a failure of ours.
-        pytest_args=("-p", "no:unraisableexception"),
-        skip_when="no Docker engine",
-    )
+        pytest_args=("-p", "no:unraisableexception"), skip_when="no Docker engine",
+    )  # fmt: skip
 
 
 # -- .venv-sagemaker: the image under local mode --------------------------------------------------

@@ -5,12 +5,13 @@ Snowflake connector), so they live in .venv-NAME, made by `bash .ci/NAME-setup.s
 module runs in two places: in the main .venv, one test calls :func:`assert_passes_in_venv`,
 which runs the same module under .venv-NAME's pytest and asserts enough tests passed there; in
 .venv-NAME, everything else (its tests skip elsewhere with a reason saying "runs inside
-.venv-NAME"). Without the venv the outer test skips, unless ``required`` (CI's
-STAINLESS_REQUIRE_NAME=1): then it fails.
+.venv-NAME"). Without the venv the outer test skips, unless CI says it is required
+(STAINLESS_REQUIRE_NAME=1, which the suite's fixtures keep): then it fails.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import time
@@ -29,20 +30,20 @@ def venv_python(name: str) -> Path:
 def assert_passes_in_venv(
     name: str,
     test_file: str | Path,
-    *,
-    required: bool,
+    tmp_path: Path,
     env: dict[str, str],
+    *,
     min_passed: int,
-    basetemp: Path,
     timeout: float,
     pytest_args: Sequence[str] = (),
     skip_when: str | None = None,
 ) -> str:
-    """Run ``test_file`` under .venv-NAME's pytest; returns its output.
+    """Run ``test_file`` under .venv-NAME's pytest with ``env``; returns its output.
 
     ``skip_when``: a phrase of the inner output that means this machine lacks what the tests
-    need (e.g. "no Docker engine"): the outer test skips then, unless ``required``.
+    need (e.g. "no Docker engine"): the outer test skips then, unless required.
     """
+    required = os.environ.get(f"STAINLESS_REQUIRE_{name.upper()}") == "1"
     python = venv_python(name)
     if not python.exists():
         reason = f"{python} not found: run `bash .ci/{name}-setup.sh` to create it"
@@ -62,7 +63,7 @@ def assert_passes_in_venv(
             "-rfEs",
             "--durations=5",
             # Its own --basetemp: pytest prunes old /tmp/pytest-of-<user> folders of other runs.
-            f"--basetemp={basetemp}",
+            f"--basetemp={tmp_path / 'inner'}",
             *pytest_args,
         ],
         cwd=ROOT,

@@ -38,8 +38,6 @@ from support.venv_suite import assert_passes_in_venv
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[3]
 LAUNCHER = ROOT / "tests" / "support" / "fakesnow_server.py"
-# Read at import: the suite's autouse fixture clears STAINLESS_* before each test runs.
-REQUIRE_VENV = os.environ.get("STAINLESS_REQUIRE_SNOWFLAKE") == "1"
 
 
 def _importable(module: str) -> bool:
@@ -76,15 +74,7 @@ def _clean_env(**extra: str) -> dict[str, str]:
 
 @pytest.mark.skipif(IN_SNOWFLAKE_VENV, reason="this is .venv-snowflake")
 def test_suite_passes_in_its_venv(tmp_path: Path) -> None:
-    assert_passes_in_venv(
-        "snowflake",
-        __file__,
-        required=REQUIRE_VENV,
-        env=_clean_env(),
-        min_passed=9,
-        basetemp=tmp_path / "inner",
-        timeout=540,
-    )
+    assert_passes_in_venv("snowflake", __file__, tmp_path, _clean_env(), min_passed=9, timeout=540)
 
 
 @pytest.mark.skipif(HAS_CONNECTOR, reason="snowflake-connector-python is installed here")
