@@ -65,7 +65,6 @@ WITHOUT_OWN_TEST_MODULE = {
     "stainless.pipeline.stages.evaluate",
     "stainless.pipeline.stages.finalize",
     "stainless.pipeline.stages.preprocess",
-    "stainless.project.context",
     "stainless.project.datasets",
     "stainless.project.secrets",
     "stainless.serving.__main__",
