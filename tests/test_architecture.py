@@ -56,7 +56,6 @@ WITHOUT_OWN_TEST_MODULE = {
     "stainless.pipeline.replay",
     "stainless.pipeline.rollout_actions",
     "stainless.pipeline.rollout_driver",
-    "stainless.pipeline.rollout_observations",
     "stainless.pipeline.rollout_state",
     "stainless.pipeline.slo",
     "stainless.pipeline.stages",
