@@ -73,7 +73,6 @@ WITHOUT_OWN_TEST_MODULE = {
     "stainless.testing.sandbox",
     "stainless.testing.strategies",
     "stainless.testing.suite",
-    "stainless.workspace.markers",
     "stainless.workspace.variants",
     "stainless.workspace.workspace",
     "dag_generator.runtime",
