@@ -74,7 +74,6 @@ WITHOUT_OWN_TEST_MODULE = {
     "stainless.testing.strategies",
     "stainless.testing.suite",
     "stainless.workspace.variants",
-    "stainless.workspace.workspace",
     "dag_generator.runtime",
     "dag_generator.upload",
 }
