@@ -73,7 +73,6 @@ WITHOUT_OWN_TEST_MODULE = {
     "stainless.testing.sandbox",
     "stainless.testing.strategies",
     "stainless.testing.suite",
-    "stainless.workspace.variants",
     "dag_generator.runtime",
     "dag_generator.upload",
 }
