@@ -51,7 +51,6 @@ WITHOUT_OWN_TEST_MODULE = {
     "stainless.container.wheelhouse",
     "stainless.core.faults",
     "stainless.pipeline.metrics",
-    "stainless.pipeline.monitor_result",
     "stainless.pipeline.replay",
     "stainless.pipeline.rollout_actions",
     "stainless.pipeline.rollout_driver",
