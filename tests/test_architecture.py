@@ -65,7 +65,6 @@ WITHOUT_OWN_TEST_MODULE = {
     "stainless.project.datasets",
     "stainless.project.secrets",
     "stainless.serving.__main__",
-    "stainless.serving.errors",
     "stainless.serving.loading",
     "stainless.testing.client",
     "stainless.testing.fixtures",
