@@ -63,7 +63,6 @@ WITHOUT_OWN_TEST_MODULE = {
     "stainless.pipeline.stages.finalize",
     "stainless.pipeline.stages.preprocess",
     "stainless.project.datasets",
-    "stainless.project.secrets",
     "stainless.serving.__main__",
     "stainless.serving.loading",
     "stainless.testing.client",

@@ -35,7 +35,8 @@ def test_secrets_are_resolved_by_the_work_not_by_reading_the_config(
     model_yaml = project_dir / "model.yaml"
     model_yaml.write_text(model_yaml.read_text() + "\nsecrets:\n  DB_TOKEN: env://CI_DB_TOKEN\n")
     monkeypatch.setenv("CI_DB_TOKEN", "tok-" + secrets.token_hex(8))
-    monkeypatch.delenv("DB_TOKEN", raising=False)
+    monkeypatch.setenv("DB_TOKEN", "")  # so that undoing the test removes what it resolves
+    monkeypatch.delenv("DB_TOKEN")
     workspace = open_workspace(project_dir)
     assert workspace.config.name == "house-prices"
     assert "DB_TOKEN" not in os.environ  # reading the config resolves nothing
