@@ -49,7 +49,6 @@ WITHOUT_OWN_TEST_MODULE = {
     "stainless.container.docker_engine",
     "stainless.container.train_entry",
     "stainless.container.wheelhouse",
-    "stainless.core.faults",
     "stainless.pipeline.metrics",
     "stainless.pipeline.replay",
     "stainless.pipeline.rollout_actions",
