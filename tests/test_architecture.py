@@ -54,7 +54,6 @@ WITHOUT_OWN_TEST_MODULE = {
     "stainless.pipeline.rollout_actions",
     "stainless.pipeline.rollout_driver",
     "stainless.pipeline.rollout_state",
-    "stainless.pipeline.slo",
     "stainless.pipeline.stages",
     "stainless.pipeline.stages.decide",
     "stainless.pipeline.stages.deploy",
