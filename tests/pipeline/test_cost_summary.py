@@ -13,6 +13,7 @@ import pytest
 from stainless.pipeline.cost import BILLABLE, NOTIONAL, StageCost, record_stage_cost
 from stainless.pipeline.cost_summary import cost_summary, day_cost, month_cost, send_daily_digest
 from stainless.workspace import Workspace, open_workspace
+from support.slack import message_fields, notify_through
 
 PRICES = "test prices"
 
@@ -70,9 +71,7 @@ def test_a_day_of_billed_runs_only_is_not_notional(project: Workspace):
 def test_the_digest_posts_the_day_to_the_team(
     bake: Callable[..., Path], slack_stub, monkeypatch: pytest.MonkeyPatch
 ):
-    monkeypatch.setenv("SLACK_BOT_TOKEN", slack_stub.token)
-    monkeypatch.setenv("SLACK_API_URL", slack_stub.base_url)
-    monkeypatch.setenv("STAINLESS_NOTIFY", "slack://#ml-models")
+    notify_through(slack_stub, monkeypatch)
     project = open_workspace(bake())
     record(project, "run-x", "train", 1.5, at(10, 9))
     record(project, "run-y", "train", 0.25, at(10, 10), basis=NOTIONAL)
@@ -81,11 +80,7 @@ def test_the_digest_posts_the_day_to_the_team(
     # Delivered before it returns: a digest is a one-shot command.
     [message] = [m for m in slack_stub.messages if "Cost on" in m.get("text", "")]
     assert html.unescape(message["text"]).endswith("Cost on 2026-03-10: $1.75 (notional)")
-    fields = [
-        html.unescape(field["text"])
-        for block in message["blocks"]
-        for field in block.get("fields", [])
-    ]
+    fields = message_fields(message)
     assert fields == [
         "*Runs*\n2",
         "*Runs cost*\n$1.75 (notional)",

@@ -16,6 +16,7 @@ from stainless.monitoring.drift import DriftResult, DriftSettings
 from stainless.pipeline.monitor_quality import labels_by_request, quality_alert, quality_of
 from stainless.pipeline.monitor_result import MonitorResult
 from stainless.workspace import Workspace, open_workspace
+from support.slack import message_fields, notify_through
 
 LABELS = (
     "SELECT 'r' || CAST(row_number() OVER () AS VARCHAR) AS request_id, price AS label FROM houses"
@@ -58,9 +59,7 @@ def test_live_rmse_far_above_validation_is_a_drop(project: Workspace):
 def test_a_drop_alerts_with_the_interval_and_the_report(
     bake: Callable[..., Path], slack_stub, monkeypatch: pytest.MonkeyPatch
 ):
-    monkeypatch.setenv("SLACK_BOT_TOKEN", slack_stub.token)
-    monkeypatch.setenv("SLACK_API_URL", slack_stub.base_url)
-    monkeypatch.setenv("STAINLESS_NOTIFY", "slack://#ml-models")
+    notify_through(slack_stub, monkeypatch)
     project = open_workspace(bake())
     truth = [100.0 + i for i in range(120)]
     quality = quality_of(project, {"rmse": 1.0}, [(t, t + 50.0, None) for t in truth], {})
@@ -74,11 +73,7 @@ def test_a_drop_alerts_with_the_interval_and_the_report(
     flush_notifications(project.notifier, timeout_s=10)
     [message] = slack_stub.messages
     assert html.unescape(message["text"]).endswith("rmse of v2 dropped on live traffic")
-    fields = [
-        html.unescape(field["text"])
-        for block in message["blocks"]
-        for field in block.get("fields", [])
-    ]
+    fields = message_fields(message)
     assert "*Labelled rows*\n120" in fields
     assert any(f.startswith("*95% interval*\n[") for f in fields), fields
     assert any("https://reports.example/k.html" in f for f in fields)

@@ -17,6 +17,7 @@ from stainless.monitoring.slo import DEFAULT_WINDOWS, BurnAlert, SloResult
 from stainless.pipeline.monitor_report import drift_alert, drift_figure, render_report, slo_alert
 from stainless.pipeline.monitor_result import MonitorResult
 from stainless.workspace import Workspace, open_workspace
+from support.slack import message_fields, notify_through
 
 PNG = b"\x89PNG\r\n\x1a\n"
 CHECKED = datetime(2026, 3, 10, 12, 30, tzinfo=UTC)
@@ -49,9 +50,7 @@ def result(figures: dict[str, bytes] | None = None) -> MonitorResult:
 
 @pytest.fixture
 def project(bake: Callable[..., Path], slack_stub, monkeypatch: pytest.MonkeyPatch) -> Workspace:
-    monkeypatch.setenv("SLACK_BOT_TOKEN", slack_stub.token)
-    monkeypatch.setenv("SLACK_API_URL", slack_stub.base_url)
-    monkeypatch.setenv("STAINLESS_NOTIFY", "slack://#ml-models")
+    notify_through(slack_stub, monkeypatch)
     return open_workspace(bake())
 
 
@@ -76,11 +75,7 @@ def test_the_drift_alert_names_what_moved_since_when_with_its_figure(project, sl
     flush_notifications(project.notifier, timeout_s=10)
     [message] = slack_stub.messages
     assert html.unescape(message["text"]).endswith("Drift in v2 of house-prices: area_sqm")
-    fields = [
-        html.unescape(field["text"])
-        for block in message["blocks"]
-        for field in block.get("fields", [])
-    ]
+    fields = message_fields(message)
     assert fields[0] == "*Area sqm*\nmean +2.00 sd, PSI 0.80, p=1e-08 (since 2026-03-10 09:00 UTC)"
     assert "*Rows checked*\n160" in fields
     assert any("https://reports.example/k.html" in f for f in fields)
@@ -100,11 +95,7 @@ def test_a_paging_slo_burn_is_an_alert_with_its_windows(project, slack_stub):
     [message] = slack_stub.messages
     text = html.unescape(message["text"])
     assert "v2 of house-prices is burning its error budget (page)" in text
-    fields = [
-        html.unescape(field["text"])
-        for block in message["blocks"]
-        for field in block.get("fields", [])
-    ]
+    fields = message_fields(message)
     assert fields[0].startswith("*Page (14.4x)*\nerror budget burning 20.0x over")
     assert "*Error objective*\n0.100% of requests" in fields
     assert any(f.startswith("*Latency p95*\n") and "> objective 200.0 ms" in f for f in fields)

@@ -13,6 +13,7 @@ import pytest
 from stainless.backends.notify.background import flush_notifications
 from stainless.core.redact import register
 from stainless.workspace import Workspace, open_workspace
+from support.slack import notify_through
 
 
 @pytest.fixture
@@ -47,9 +48,7 @@ def test_secrets_are_resolved_by_the_work_not_by_reading_the_config(
 def test_a_notification_never_carries_a_secret(
     project_dir: Path, slack_stub, monkeypatch: pytest.MonkeyPatch
 ):
-    monkeypatch.setenv("SLACK_BOT_TOKEN", slack_stub.token)
-    monkeypatch.setenv("SLACK_API_URL", slack_stub.base_url)
-    monkeypatch.setenv("STAINLESS_NOTIFY", "slack://#ml-models")
+    notify_through(slack_stub, monkeypatch)
     workspace: Workspace = open_workspace(project_dir)
     leaked = "pw-" + secrets.token_hex(10)
     register(leaked)
