@@ -18,7 +18,7 @@ Four processes, all real, on one machine:
 One version, the first: trained in a container, evaluated (there is no production to compare
 with), decided, deployed to the local-mode endpoint, rolled out and promoted. Local mode serves
 one variant and has no ``update_endpoint``, so a second version's canary (two variants, weights)
-is not rehearsed here; tests/backends/endpoints/test_sagemaker_endpoint.py covers it with
+is not rehearsed here; tests/backends/endpoints/test_sagemaker.py covers it with
 botocore's Stubber. Local mode does not write a DataCaptureConfig's records either: the
 rehearsal's model.yaml sets ``hosting.data_capture: server``, and the records checked in S3 are
 our model server's own capture.
