@@ -26,6 +26,7 @@ our model server's own capture.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -55,6 +56,20 @@ ROLE = "arn:aws:iam::123456789012:role/stainless-rehearsal"
 IMAGE = "stainless-test/house-prices-rehearsal:latest"
 BUCKET = "my-ml-artifacts"  # the template's aws store: s3://my-ml-artifacts/<slug>
 MODEL = "house-prices"
+SNOWFLAKE_ENV = "rehearsal-snowflake"
+# The aws environment with the data in Snowflake; user and password by reference only.
+SNOWFLAKE_ENVIRONMENT = f"""\
+  {SNOWFLAKE_ENV}:
+    data: snowflake://REHEARSAL/ANALYTICS/PUBLIC?warehouse=ML_WH&role=ML
+    store: s3://{BUCKET}/{MODEL}
+    registry: sagemaker://{MODEL}
+    notify: slack://ml-models
+    endpoint: sagemaker://{MODEL}
+    secrets:
+      SLACK_BOT_TOKEN: secretsmanager://stainless/slack#bot_token
+      SNOWFLAKE_USER: secretsmanager://stainless/snowflake#user
+      SNOWFLAKE_PASSWORD: secretsmanager://stainless/snowflake#password
+"""
 CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "rehearsal",
     "AWS_SECRET_ACCESS_KEY": "rehearsal",
@@ -102,6 +117,7 @@ def rehearsal_image(built: Built, folder: Path) -> Path:
     text = config.read_text()
     assert "data_capture: sagemaker" in text
     text = text.replace("data_capture: sagemaker", "data_capture: server")
+    text = text.replace("environments:\n", f"environments:\n{SNOWFLAKE_ENVIRONMENT}", 1)
     text += "\nserving:\n  capture_sample_rate: 1.0\n  capture_flush_seconds: 1\n"
     config.write_text(text)
     folder.mkdir()
@@ -345,3 +361,164 @@ def _gateway_clients(services: Services) -> dict[str, Any]:
         name: boto3.client(name, endpoint_url=services.gateway, region_name="us-east-1")
         for name in ("sagemaker", "sagemaker-runtime")
     }
+
+
+# -- a Snowflake preprocess in a local-mode processing job ----------------------------------------
+
+SNOWFLAKE_PYTHON = ROOT / ".venv-snowflake" / "bin" / "python"
+FAKESNOW = ROOT / "tests" / "support" / "fakesnow_server.py"
+SNOWFLAKE_IMAGE = "stainless-test/house-prices-rehearsal-snowflake:latest"
+WHEELS = Path.home() / ".cache" / "stainless" / "rehearsal-snowflake-wheels"
+# Run in .venv-snowflake: the houses table, filled through the real connector as a warehouse
+# team would (credentials from the environment, the connection from stainless's own settings).
+LOAD_HOUSES = """
+import csv, sys
+import snowflake.connector
+from stainless.backends.data.snowflake_settings import SnowflakeSettings
+from stainless.core.uris import parse_uri
+
+rows = list(csv.DictReader(open(sys.argv[2])))[: int(sys.argv[3])]
+settings = SnowflakeSettings.from_uri(parse_uri(sys.argv[1]))
+with snowflake.connector.connect(**settings.connect_kwargs()) as conn:
+    cursor = conn.cursor()
+    types = {name: "VARCHAR" if name == "neighborhood" else "DOUBLE" for name in rows[0]}
+    columns = ", ".join(f"{name} {kind}" for name, kind in types.items())
+    cursor.execute(f"CREATE OR REPLACE TABLE houses ({columns})")
+    marks = ", ".join("?" for _ in types)
+    values = [tuple(None if v == "" else v for v in row.values()) for row in rows]
+    cursor.executemany(f"INSERT INTO houses ({', '.join(types)}) VALUES ({marks})", values)
+print(len(values))
+"""
+
+
+def snowflake_image(folder: Path) -> str:
+    """The rehearsal image plus the Snowflake connector, as `stainless-ml[snowflake]` adds it to
+    a Snowflake model's image (wheels downloaded once, installed without an index)."""
+    WHEELS.mkdir(parents=True, exist_ok=True)
+    downloaded = subprocess.run(
+        [sys.executable, "-m", "pip", "download", "-q", "-d", str(WHEELS)]
+        + ["--only-binary=:all:", "snowflake-connector-python>=3.6,<5"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert downloaded.returncode == 0, downloaded.stderr[-3000:]
+    folder.mkdir()
+    context = folder / "wheels"
+    context.mkdir()
+    for wheel in WHEELS.glob("*.whl"):
+        (context / wheel.name).write_bytes(wheel.read_bytes())
+    (folder / "Dockerfile").write_text(
+        f"FROM {IMAGE}\nCOPY wheels/ /tmp/wheels/\n"
+        "RUN /opt/venv/bin/python -m pip install --no-cache-dir --no-index "
+        "--find-links /tmp/wheels 'snowflake-connector-python>=3.6,<5' && rm -rf /tmp/wheels\n"
+    )
+    done = docker("build", "-q", "-t", SNOWFLAKE_IMAGE, str(folder), timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return SNOWFLAKE_IMAGE
+
+
+@pytest.fixture
+def fakesnow(services: Services, tmp_path: Path) -> Iterator[dict[str, str]]:
+    """fakesnow's Snowflake server on the Docker host address, checking one user's password;
+    yields what a client needs besides the credentials."""
+    _require(SNOWFLAKE_PYTHON, "snowflake-setup.sh", "STAINLESS_REQUIRE_SNOWFLAKE")
+    host = services.moto.split("//")[1].split(":")[0]
+    user, password = "ML_REHEARSAL", f"pw-{os.urandom(12).hex()}"
+    with (tmp_path / "fakesnow.log").open("w") as log:
+        process = subprocess.Popen(
+            [str(SNOWFLAKE_PYTHON), str(FAKESNOW)],
+            stdout=subprocess.PIPE,
+            stderr=log,
+            text=True,
+            env=_clean_env(
+                FAKESNOW_HOST=host, FAKESNOW_EXPECT_USER=user, FAKESNOW_EXPECT_PASSWORD=password
+            ),
+        )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()  # {"port": N} once it listens
+        assert line, (tmp_path / "fakesnow.log").read_text()[-3000:]
+        yield {
+            "SNOWFLAKE_HOST": host,
+            "SNOWFLAKE_PORT": str(json.loads(line)["port"]),
+            "SNOWFLAKE_PROTOCOL": "http",
+            "user": user,
+            "password": password,
+        }
+    finally:
+        if process.stdout is not None:
+            process.stdout.close()
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def test_a_snowflake_preprocess_in_a_processing_job_reads_its_password_from_secrets_manager(
+    services: Services, fakesnow: dict[str, str], tmp_path: Path
+) -> None:
+    """preprocess --env rehearsal-snowflake as a local-mode processing job (through the gateway,
+    as the aws DAG starts it): the container resolves SNOWFLAKE_USER/PASSWORD from moto's
+    Secrets Manager itself, logs in to fakesnow (which checks the password) and writes the splits
+    to S3. The job's definition holds only where Snowflake is, never who logs in."""
+    import pandas as pd
+
+    project = rehearsal_image(build_example_image(tmp_path / "image"), tmp_path / "rehearsal")
+    image = snowflake_image(tmp_path / "snowflake-image")
+    user, password = fakesnow.pop("user"), fakesnow.pop("password")
+    loaded = subprocess.run(
+        [str(SNOWFLAKE_PYTHON), "-c", LOAD_HOUSES]
+        # Fewer rows than the image's own data/houses.csv: the splits say where they came from.
+        + ["snowflake://REHEARSAL/ANALYTICS/PUBLIC", str(project / "data" / "houses.csv"), "300"],
+        env=_clean_env(SNOWFLAKE_USER=user, SNOWFLAKE_PASSWORD=password, **fakesnow),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert loaded.returncode == 0, loaded.stderr[-3000:]
+    rows = int(loaded.stdout.split()[-1])
+    _aws(services, "s3").create_bucket(Bucket=BUCKET)
+    secrets = _aws(services, "secretsmanager")
+    secrets.create_secret(
+        Name="stainless/snowflake", SecretString=json.dumps({"user": user, "password": password})
+    )
+    secrets.create_secret(
+        Name="stainless/slack", SecretString=json.dumps({"bot_token": services.slack.token})
+    )
+
+    sagemaker = _gateway_clients(services)["sagemaker"]
+    run_id, job = "sf1", "house-prices-preprocess-snowflake-1"
+    sagemaker.create_processing_job(
+        ProcessingJobName=job,
+        ProcessingResources={
+            "ClusterConfig": {"InstanceCount": 1, "InstanceType": "local", "VolumeSizeInGB": 1}
+        },
+        AppSpecification={
+            "ImageUri": image,
+            "ContainerEntrypoint": ["stainless", "preprocess", "--run-id", run_id]
+            + ["--env", SNOWFLAKE_ENV],
+        },
+        Environment={"STAINLESS_LOG_FORMAT": "plain", **fakesnow},
+        RoleArn=ROLE,
+    )
+    deadline = time.monotonic() + 300
+    while (described := sagemaker.describe_processing_job(ProcessingJobName=job))[
+        "ProcessingJobStatus"
+    ] == "InProgress" and time.monotonic() < deadline:
+        time.sleep(1)
+    assert described["ProcessingJobStatus"] == "Completed", services.output()
+
+    s3 = _aws(services, "s3")
+    prefix = f"{MODEL}/runs/{run_id}/datasets"
+    frames = [
+        pd.read_parquet(io.BytesIO(s3.get_object(Bucket=BUCKET, Key=key)["Body"].read()))
+        for key in (f"{prefix}/train.parquet", f"{prefix}/validation.parquet")
+    ]
+    assert rows == 300
+    assert sum(len(frame) for frame in frames) == rows  # every row, read from Snowflake
+    # Who logs in is in no job definition nor in any output.
+    assert password not in json.dumps(described, default=str)
+    assert password not in services.log.read_text(errors="replace")
