@@ -15,13 +15,17 @@ Four processes, all real, on one machine:
   containers all reach. The jobs and the endpoint read the Slack token from moto's Secrets
   Manager themselves (model.yaml ``secrets:``), never from their definitions.
 
-One version, the first: trained in a container, evaluated (there is no production to compare
-with), decided, deployed to the local-mode endpoint, rolled out and promoted. Local mode serves
-one variant and has no ``update_endpoint``, so a second version's canary (two variants, weights)
-is not rehearsed here; tests/backends/endpoints/test_sagemaker.py covers it with
+The first version is trained in a container, evaluated (there is no production yet), decided,
+deployed to the local-mode endpoint, rolled out and promoted; a second run evaluates its
+candidate against that production version inside the evaluation job and is rejected. Local mode
+serves one variant and has no ``update_endpoint``, so a promoted second version's canary (two
+variants, weights) is not rehearsed here; tests/backends/endpoints/test_sagemaker.py covers it with
 botocore's Stubber. Local mode does not write a DataCaptureConfig's records either: the
 rehearsal's model.yaml sets ``hosting.data_capture: server``, and the records checked in S3 are
 our model server's own capture.
+
+The second test runs a Snowflake preprocess as a local-mode processing job: fakesnow's server
+(.venv-snowflake) checks a password that only moto's Secrets Manager holds.
 """
 
 from __future__ import annotations
@@ -224,43 +228,75 @@ def _aws(services: Services, name: str) -> Any:
     return boto3.client(name, endpoint_url=services.moto, region_name="us-east-1")
 
 
-def _airflow_run(project: Path, services: Services, base: Path) -> tuple[int, str, str]:
-    dags = base / "dags"
-    subprocess.run(
-        [sys.executable, "-m", "stainless", "dags", "render", "-C", str(project)]
-        + ["--out", str(dags), "--target", "aws", "--image", IMAGE, "--role-arn", ROLE]
-        + ["--retries", "0", "--rollout-interval", "1"],
-        check=True,
-        env=_clean_env(),
-        capture_output=True,
-    )
-    env = _clean_env(
-        AIRFLOW_HOME=str(base / "airflow-home"),
-        AIRFLOW__CORE__DAGS_FOLDER=str(dags),
-        AIRFLOW__CORE__LOAD_EXAMPLES="False",
-        AWS_ENDPOINT_URL=services.moto,
-        AWS_ENDPOINT_URL_SAGEMAKER=services.gateway,
-        SLACK_API_URL=services.slack.base_url,
-        STAINLESS_SAGEMAKER_POLL_S="1",
-    )
-    migrate = subprocess.run(
-        [str(AIRFLOW), "db", "migrate"], env=env, capture_output=True, text=True, timeout=600
-    )
-    assert migrate.returncode == 0, migrate.stderr[-3000:]
-    done = subprocess.run(
-        [str(AIRFLOW), "dags", "test", MODEL],
-        env=env,
+class AirflowRuns:
+    """The model's aws DAG, rendered into a folder and run with `airflow dags test` (SQLite in
+    a throw-away AIRFLOW_HOME); each call is one DAG run."""
+
+    def __init__(self, project: Path, services: Services, base: Path) -> None:
+        self.base = base
+        dags = base / "dags"
+        subprocess.run(
+            [sys.executable, "-m", "stainless", "dags", "render", "-C", str(project)]
+            + ["--out", str(dags), "--target", "aws", "--image", IMAGE, "--role-arn", ROLE]
+            + ["--retries", "0", "--rollout-interval", "1"],
+            check=True,
+            env=_clean_env(),
+            capture_output=True,
+        )
+        self.env = _clean_env(
+            AIRFLOW_HOME=str(base / "airflow-home"),
+            AIRFLOW__CORE__DAGS_FOLDER=str(dags),
+            AIRFLOW__CORE__LOAD_EXAMPLES="False",
+            AWS_ENDPOINT_URL=services.moto,
+            AWS_ENDPOINT_URL_SAGEMAKER=services.gateway,
+            SLACK_API_URL=services.slack.base_url,
+            STAINLESS_SAGEMAKER_POLL_S="1",
+        )
+        migrate = subprocess.run(
+            [str(AIRFLOW), "db", "migrate"],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        assert migrate.returncode == 0, migrate.stderr[-3000:]
+        self.count = 0
+
+    def __call__(self) -> tuple[int, str, str]:
+        """One run: its exit code, its output and the stainless run id."""
+        from stainless.core.ids import sanitize_run_id
+
+        done = subprocess.run(
+            [str(AIRFLOW), "dags", "test", MODEL],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
+        output = done.stdout + done.stderr
+        self.count += 1
+        (self.base / f"airflow-dags-test-{self.count}.log").write_text(output)  # kept with tmp
+        match = re.search(rf"DagRun Finished: dag_id={MODEL}, .*?run_id=([^,]+),", output)
+        assert match, output[-6000:]
+        return done.returncode, output, sanitize_run_id(match.group(1))
+
+
+def _marker(services: Services, run_id: str, stage: str) -> dict[str, Any]:
+    key = f"{MODEL}/runs/{run_id}/stages/{stage}.json"
+    return dict(json.loads(_aws(services, "s3").get_object(Bucket=BUCKET, Key=key)["Body"].read()))
+
+
+def _versions(project: Path, services: Services) -> list[dict[str, Any]]:
+    """What `stainless versions` says of the registry (SageMaker model packages on moto)."""
+    listed = subprocess.run(
+        [sys.executable, "-m", "stainless", "versions", "--json", "-C", str(project)]
+        + ["--env", "aws"],
+        env=_clean_env(AWS_ENDPOINT_URL=services.moto),
         capture_output=True,
         text=True,
-        timeout=900,
     )
-    output = done.stdout + done.stderr
-    (base / "airflow-dags-test.log").write_text(output)  # kept with the test's temp folder
-    match = re.search(rf"DagRun Finished: dag_id={MODEL}, .*?run_id=([^,]+),", output)
-    assert match, output[-6000:]
-    from stainless.core.ids import sanitize_run_id
-
-    return done.returncode, output, sanitize_run_id(match.group(1))
+    assert listed.returncode == 0, listed.stderr[-3000:]
+    return list(json.loads(listed.stdout))
 
 
 def _keys(services: Services, prefix: str) -> set[str]:
@@ -272,7 +308,7 @@ def _keys(services: Services, prefix: str) -> set[str]:
     }
 
 
-def test_the_aws_dag_trains_deploys_and_promotes_a_version_on_local_mode(
+def test_the_aws_dag_promotes_a_first_version_and_rejects_a_second_on_local_mode(
     services: Services, tmp_path: Path
 ) -> None:
     started = time.monotonic()
@@ -283,7 +319,8 @@ def test_the_aws_dag_trains_deploys_and_promotes_a_version_on_local_mode(
         Name="stainless/slack", SecretString=json.dumps({"bot_token": token})
     )
 
-    returncode, output, run_id = _airflow_run(project, services, tmp_path)
+    airflow_run = AirflowRuns(project, services, tmp_path)
+    returncode, output, run_id = airflow_run()
     print(f"rehearsal: image + airflow dags test in {time.monotonic() - started:.1f}s")
     assert returncode == 0, output[-6000:] + services.output()
     # The secret never reaches the logs: Airflow's, nor the jobs' and the endpoint's.
@@ -304,15 +341,7 @@ def test_the_aws_dag_trains_deploys_and_promotes_a_version_on_local_mode(
     assert [p["ModelApprovalStatus"] for p in packages] == ["Approved"]
 
     # ...and stainless reads it back as the production version, trained by this run.
-    listed = subprocess.run(
-        [sys.executable, "-m", "stainless", "versions", "--json", "-C", str(project)]
-        + ["--env", "aws"],
-        env=_clean_env(AWS_ENDPOINT_URL=services.moto),
-        capture_output=True,
-        text=True,
-    )
-    assert listed.returncode == 0, listed.stderr[-3000:]
-    [version] = json.loads(listed.stdout)
+    [version] = _versions(project, services)
     assert (version["status"], version["run_id"]) == ("production", run_id)
 
     # The endpoint: in service on local mode, its variant a scalable target with our policy.
@@ -351,6 +380,23 @@ def test_the_aws_dag_trains_deploys_and_promotes_a_version_on_local_mode(
     texts = [message["text"] for message in services.slack.messages]
     assert any(re.search(r"Version 1 trained in", text) for text in texts), texts
     assert any(f"Run {run_id} finished: promoted" in text for text in texts), texts
+    print(f"rehearsal: first version in {time.monotonic() - started:.1f}s")
+
+    # A second run, on the same data: trained and evaluated in containers, the evaluation job
+    # scoring production (v1, fetched from S3 by its registry entry) beside the candidate;
+    # no better, so decide rejects it and the endpoint is not touched (a promoted second
+    # version would need update_endpoint, which local mode lacks: docs/rehearsal.md).
+    returncode, output, second = airflow_run()
+    assert returncode == 0, output[-6000:] + services.output()
+    evaluation = _marker(services, second, "evaluate")
+    assert evaluation["production"]["version"] == 1 and evaluation["production"]["value"]
+    assert _marker(services, second, "decide")["action"] == "reject"
+    statuses = {v["version"]: v["status"] for v in _versions(project, services)}
+    assert statuses == {1: "production", 2: "rejected"}
+    packages = sagemaker.list_model_packages(ModelPackageGroupName=MODEL)["ModelPackageSummaryList"]
+    assert sorted(p["ModelApprovalStatus"] for p in packages) == ["Approved", "Rejected"]
+    texts = [message["text"] for message in services.slack.messages]
+    assert any(f"Run {second} finished: not promoted" in text for text in texts), texts
     print(f"rehearsal: whole test in {time.monotonic() - started:.1f}s")
 
 
