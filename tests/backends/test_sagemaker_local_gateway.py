@@ -87,6 +87,12 @@ def test_local_mode_answers_what_it_implements_and_says_what_it_does_not(gateway
         RetainAllVariantProperties=False,
     )
     assert code == "ValidationException" and "local mode" in message and "not supported" in message
+    code, message = _error(
+        gateway.update_endpoint_weights_and_capacities,
+        EndpointName="e",
+        DesiredWeightsAndCapacities=[{"VariantName": "v1", "DesiredWeight": 1.0}],
+    )
+    assert code == "ValidationException" and "not implemented by SageMaker's local mode" in message
 
 
 def test_a_job_is_in_progress_until_local_mode_ends_it(gateway: Any) -> None:

@@ -105,8 +105,10 @@ class Gateway:
         if operation == "DeleteEndpoint":
             with self._lock:
                 self._failed_endpoints.pop(request["EndpointName"], None)
-        answer = getattr(self.client, snake(operation))(**request)
-        return dict(answer or {})
+        method = getattr(self.client, snake(operation), None)
+        if method is None:  # e.g. UpdateEndpointWeightsAndCapacities
+            raise NotImplementedError(f"{operation} is not implemented by SageMaker's local mode")
+        return dict(method(**request) or {})
 
     def _create_job(self, kind: str, request: dict[str, Any]) -> dict[str, Any]:
         name = request[f"{kind}JobName"]
@@ -187,7 +189,7 @@ class _Handler(BaseHTTPRequestHandler):
             error = exc.response.get("Error", {})
             self._error(400, error.get("Code", "ValidationException"), error.get("Message", ""))
             return
-        except (NotImplementedError, AttributeError, TypeError, KeyError) as exc:
+        except (NotImplementedError, TypeError, KeyError) as exc:
             self._error(400, "ValidationException", f"local mode: {type(exc).__name__}: {exc}")
             return
         self._send(200, json.dumps(answer, default=_json_default).encode())
