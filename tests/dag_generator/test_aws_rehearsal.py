@@ -45,7 +45,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support.model_image import Built, build_example_image, docker, docker_or_skip
+from support.model_image import (
+    Built,
+    build_example_image,
+    docker,
+    docker_host_address,
+    docker_or_skip,
+)
 
 pytestmark = [
     pytest.mark.airflow,
@@ -97,20 +103,6 @@ def _clean_env(**extra: str) -> dict[str, str]:
         if not k.startswith(("STAINLESS_", "AIRFLOW", "AWS_", "PYTEST_", "SLACK_", "SAGEMAKER_"))
     }
     return {**env, **CREDENTIALS, **extra}
-
-
-def docker_host_address() -> str:
-    """An address of this machine that containers reach: the default bridge's gateway."""
-    gateway = docker(
-        "network", "inspect", "bridge", "-f", "{{(index .IPAM.Config 0).Gateway}}"
-    ).stdout.strip()
-    if not gateway:  # often implicit: docker0's own address
-        shown = subprocess.run(
-            ["ip", "-4", "-o", "addr", "show", "dev", "docker0"], capture_output=True, text=True
-        ).stdout
-        gateway = (re.findall(r"inet (\d+\.\d+\.\d+\.\d+)/", shown) or [""])[0]
-    assert re.fullmatch(r"\d+\.\d+\.\d+\.\d+", gateway), f"no docker0 address: {gateway!r}"
-    return gateway
 
 
 def rehearsal_image(built: Built, folder: Path) -> Path:
