@@ -33,13 +33,11 @@ from stainless.backends.data import DataSource, open_source
 from stainless.backends.data.snowflake_settings import SnowflakeSettings
 from stainless.core.errors import BackendError, MissingExtraError
 from stainless.core.uris import parse_uri
+from support.venv_suite import assert_passes_in_venv
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[3]
-VENV_PYTHON = ROOT / ".venv-snowflake" / "bin" / "python"
 LAUNCHER = ROOT / "tests" / "support" / "fakesnow_server.py"
-# Read at import: the suite's autouse fixture clears STAINLESS_* before each test runs.
-REQUIRE_VENV = os.environ.get("STAINLESS_REQUIRE_SNOWFLAKE") == "1"
 
 
 def _importable(module: str) -> bool:
@@ -75,42 +73,8 @@ def _clean_env(**extra: str) -> dict[str, str]:
 
 
 @pytest.mark.skipif(IN_SNOWFLAKE_VENV, reason="this is .venv-snowflake")
-def test_suite_passes_in_its_venv() -> None:
-    if not VENV_PYTHON.exists():
-        reason = f"{VENV_PYTHON} not found: run `bash .ci/snowflake-setup.sh` to create it"
-        if REQUIRE_VENV:
-            pytest.fail(reason)
-        pytest.skip(reason)
-    started = time.monotonic()
-    result = subprocess.run(
-        [
-            str(VENV_PYTHON),
-            "-m",
-            "pytest",
-            __file__,
-            "-p",
-            "no:cacheprovider",
-            "-q",
-            "-rfEs",
-            "--durations=5",
-        ],
-        cwd=ROOT,
-        env=_clean_env(),
-        capture_output=True,
-        text=True,
-        timeout=540,
-    )
-    output = result.stdout + result.stderr
-    print(output[-4000:])
-    print(f"snowflake suite in .venv-snowflake: {time.monotonic() - started:.1f}s")
-    assert result.returncode == 0, output[-6000:]
-    summary = output.strip().splitlines()[-1]
-    passed = re.search(r"(\d+) passed", summary)
-    assert passed and int(passed.group(1)) >= 9, summary
-    assert not re.search(r"\d+ (failed|error)", summary), summary
-    # Inside, only this test and the no-connector test may skip: a connector test that skipped
-    # there did not really run.
-    assert "runs inside .venv-snowflake" not in output, output[-6000:]
+def test_suite_passes_in_its_venv(tmp_path: Path) -> None:
+    assert_passes_in_venv("snowflake", __file__, tmp_path, _clean_env(), min_passed=9, timeout=540)
 
 
 @pytest.mark.skipif(HAS_CONNECTOR, reason="snowflake-connector-python is installed here")
