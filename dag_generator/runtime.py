@@ -2,7 +2,8 @@
 
 Parse-time budget: Airflow re-parses every DAG file every few seconds, so this module imports
 only ``airflow.sdk``, the standard provider's branch operator, :mod:`dag_generator.tasks` and
-:mod:`dag_generator.monitor_tasks` (stdlib only). Building a DAG is a loop over the spec: no I/O, no network, no database.
+:mod:`dag_generator.monitor_tasks` (stdlib only). Building a DAG is a loop over the spec: no
+I/O, no network, no database.
 
 Graph: preprocess >> train >> evaluate >> decide, then decide branches to not_promoted (the run
 ends) or deploy >> rollout >> finalize (with the run's ``skip_canary`` param, deploy gives the
