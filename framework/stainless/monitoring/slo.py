@@ -123,4 +123,3 @@ def evaluate(
         short.latency_p95_ms,
         tuple(counts[s] for s in sorted(counts)),
     )
-
