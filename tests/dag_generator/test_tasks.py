@@ -187,13 +187,3 @@ def test_aws_jobs_and_the_dag_file_carry_secret_references_never_values(
     dag_file = render_dag_file(spec)
     assert reference in dag_file and token not in dag_file
     assert token not in caplog.text
-
-
-def test_monitoring_check_before_any_promotion_does_nothing(bake) -> None:
-    """The monitoring DAG runs hourly from its first render: without a production version the
-    check succeeds with nothing to do, and the retrain task does not follow."""
-    from dag_generator import monitor_tasks
-    from dag_generator.spec import build_monitor_spec
-
-    spec = build_monitor_spec(load_config(bake()), "local")
-    assert monitor_tasks.check(spec, _context("scheduled__2026-01-01T00:00:00+00:00")) is None

@@ -6,7 +6,6 @@ botocore's Stubber, which validates every request and answer against the real se
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -454,31 +453,6 @@ def test_slo_alarms_are_created_at_deploy_and_deleted_with_the_endpoint(
 
     hosted.up(None)  # a re-run: the same alarms, updated in place, no duplicates
     assert sorted(alarms_of(hosted)["v1"]) == sorted(alarms)
-
-    # A latency objective added in model.yaml: its alarms appear at the next up (the repair).
-    with_latency = open_endpoint(
-        f"sagemaker://houses?role={ROLE}&image={IMAGE}",
-        Path("."),
-        "model-name",
-        replace(SETTINGS, slo=replace(SETTINGS.slo, latency_p95_ms=250.0)),
-    )
-    with_latency.up(None)
-    latency = alarms_of(hosted)["v1"]
-    assert latency["latency-p95-1h"]["ExtendedStatistic"] == "p95"
-    assert latency["latency-p95-1h"]["Threshold"] == 250_000.0  # ModelLatency: microseconds
-    assert latency["latency-p95-5min"]["Period"] == 300
-    assert len(latency) == len(alarms) + 3
-    # Objectives switched off (monitoring.slo.enabled: false): the alarms go at the next up.
-    without = open_endpoint(
-        f"sagemaker://houses?role={ROLE}&image={IMAGE}",
-        Path("."),
-        "model-name",
-        replace(SETTINGS, slo=None),
-    )
-    without.up(None)
-    assert alarms_of(hosted) == {}
-    hosted.up(None)
-    assert len(alarms_of(hosted)["v1"]) == 9
 
     hosted.down()
     assert alarms_of(hosted) == {}
