@@ -47,6 +47,11 @@ def test_register_reconciles_and_deregister_deletes(cloudwatch: Any) -> None:
     [rate] = [q for q in short["Metrics"] if q["Id"] == "error_rate"]
     assert rate["Expression"] == "IF(requests >= 25, errors / requests, 0)"
     assert {q["MetricStat"]["Period"] for q in short["Metrics"] if "MetricStat" in q} == {1800}
+    # The workbook's 3-day window is one 3-day period: CloudWatch allows 7 days at periods >= 1 h.
+    metric = cloudwatch.describe_alarms(AlarmNames=["stainless-houses-v1-errors-3d-6h-long"])
+    [long] = metric["MetricAlarms"]
+    assert {q["MetricStat"]["Period"] for q in long["Metrics"] if "MetricStat" in q} == {259200}
+    assert long["EvaluationPeriods"] == 1
 
     alarms.register("v1")  # again: updated in place, nothing added
     assert names(cloudwatch) == first

@@ -8,8 +8,9 @@ alarm fires when both do: the long window proves the problem matters, the short 
 still going on. With a latency objective, two alarms on ``ModelLatency`` p95 (1 h and 5 min) and
 their composite. Only composites carry the ``alarm_actions``.
 
-CloudWatch evaluates an alarm over at most one day, so the ticket pair's 3-day window is one day
-here. Alarm names are deterministic (``stainless-ENDPOINT-VARIANT-...``): putting them again
+Each window is one period (EvaluationPeriods 1). CloudWatch lets an alarm look back at most seven
+days when its period is an hour or more (one day below that: the PutMetricAlarm reference), so
+every window of the workbook's pairs, the 3-day one included, fits as it is. Alarm names are deterministic (``stainless-ENDPOINT-VARIANT-...``): putting them again
 updates them, so :meth:`VariantAlarms.register` is idempotent; it also deletes this variant's
 alarms the settings no longer ask for. Driven like autoscaling: registered when a variant is
 deployed, deregistered when it is removed or the endpoint is deleted.
@@ -25,7 +26,8 @@ from stainless.core.burn import DEFAULT_WINDOWS, human_duration
 from stainless.core.errors import BackendError
 
 NAMESPACE = "AWS/SageMaker"
-MAX_PERIOD_S = 86400  # CloudWatch: an alarm looks back at most one day
+# CloudWatch: Period x EvaluationPeriods <= 7 days for periods of an hour or more (1 day below).
+MAX_PERIOD_S = 604800
 LATENCY_WINDOWS = (3600, 300)  # as the local check: the first pair's windows
 
 
