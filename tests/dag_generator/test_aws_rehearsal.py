@@ -52,6 +52,7 @@ from support.model_image import (
     docker_host_address,
     docker_or_skip,
 )
+from support.moto_server import route_composite_alarms
 
 pytestmark = [
     pytest.mark.airflow,
@@ -179,6 +180,7 @@ def services(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Servic
     docker_or_skip()
     for key, value in CREDENTIALS.items():  # this process's own boto3 clients
         monkeypatch.setenv(key, value)
+    route_composite_alarms(monkeypatch)  # the endpoint's SLO alarms (moto's CloudWatch)
 
     host = docker_host_address()
     moto = ThreadedMotoServer(ip_address=host, port=0, verbose=False)
@@ -349,6 +351,11 @@ def test_the_aws_dag_promotes_a_first_version_and_rejects_a_second_on_local_mode
     assert [p["TargetTrackingScalingPolicyConfiguration"]["TargetValue"] for p in policies] == [
         600.0
     ]
+    # ...and its SLO alarms in CloudWatch: burn-rate metric alarms and their composites.
+    alarms = _aws(services, "cloudwatch").describe_alarms(
+        AlarmNamePrefix=f"stainless-{MODEL}-v1-", AlarmTypes=["MetricAlarm", "CompositeAlarm"]
+    )
+    assert alarms["MetricAlarms"] and alarms["CompositeAlarms"], alarms
 
     # Captured records in S3: requests through SageMaker's runtime API (the gateway passes
     # them to local mode's container); our server writes them under <store>/capture/.
