@@ -323,6 +323,7 @@ def main() -> None:
     if not MLSERVER.exists():
         raise SystemExit(REFUSE.format(what=f"MLServer is not installed in {MLSERVER.parent}"))
 
+    load_at_start = os.getloadavg()[0]
     folder = Path(tempfile.mkdtemp(prefix="stainless-bench-model-"))
     results: dict[str, dict[str, Any]] = {}
     try:
@@ -391,6 +392,7 @@ def main() -> None:
         "seconds": args.seconds,
         "cpus": os.cpu_count(),
         "load_average": round(os.getloadavg()[0], 1),
+        "load_average_start": round(load_at_start, 1),
         "client": "wrk",
     }
     for key in ("batched_vs_per_row", "batched_vs_mlserver", "p99_over_single_p50"):
