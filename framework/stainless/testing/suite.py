@@ -220,6 +220,10 @@ def test_valid_requests_get_valid_responses(
         except Exception as exc:  # the validator cannot read the response at all
             raise AssertionError(not_json(file, exc, request)) from None
 
+    if stainless_model.batches:
+        from stainless.testing.agreement import batches_get_valid_responses
+
+        check = batches_get_valid_responses(stainless_model, file, settings(pytestconfig))
     problem = None
     try:
         check()
