@@ -12,36 +12,14 @@
 # their own AIRFLOW_HOME; nothing is written to ~/airflow). Last line printed: the venv's python.
 set -euo pipefail
 
-log() { printf '[airflow-setup] %s\n' "$*" >&2; }
-
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-VENV="${STAINLESS_AIRFLOW_VENV:-$ROOT/.venv-airflow}"
-PYTHON="${STAINLESS_AIRFLOW_PYTHON:-python3.11}"
-# Bump when the package list below changes, so an existing venv gets the new packages.
-RECIPE_VERSION=1
-# ...and when our own dependencies change (the editable install does not follow pyproject.toml).
-DEPS_HASH="$(sha256sum "$ROOT/pyproject.toml" | cut -c1-12)"
-STAMP="$VENV/.stainless-airflow-setup-r${RECIPE_VERSION}-${DEPS_HASH}"
-
-if [ "${STAINLESS_AIRFLOW_REINSTALL:-0}" = 1 ]; then
-  rm -rf "$VENV"
-fi
-
-if [ ! -f "$STAMP" ]; then
-  if [ ! -x "$VENV/bin/python" ]; then
-    log "creating $VENV with $PYTHON"
-    "$PYTHON" -m venv "$VENV"
-  fi
-  log "installing apache-airflow, the standard provider and stainless (editable)"
-  "$VENV/bin/python" -m pip install --quiet --upgrade pip
-  # boto3 + moto: the aws target's compute backend and its tests; pytest: the airflow-marked tests.
-  "$VENV/bin/python" -m pip install --quiet \
-    "apache-airflow>=3.0" "apache-airflow-providers-standard" \
-    -e "$ROOT" "boto3>=1.34" "moto[server]>=5" "pytest>=8" "pytest-timeout>=2.3"
-  touch "$STAMP"
-else
-  log "$VENV already set up (delete $STAMP or set STAINLESS_AIRFLOW_REINSTALL=1 to redo)"
-fi
+# shellcheck source=.ci/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+venv_init airflow
+# boto3 + moto: the aws target's compute backend and its tests; pytest: the airflow-marked tests.
+# Bump the recipe (1) when this package list changes, so an existing venv gets the new packages.
+venv_install "$(deps_stamp 1)" "apache-airflow, the standard provider and stainless (editable)" \
+  "apache-airflow>=3.0" "apache-airflow-providers-standard" \
+  -e "$ROOT" "boto3>=1.34" "moto[server]>=5" "pytest>=8" "pytest-timeout>=2.3"
 
 HOME_DIR="$(mktemp -d)"
 trap 'rm -rf "$HOME_DIR"' EXIT

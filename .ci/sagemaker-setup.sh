@@ -15,16 +15,9 @@
 # telemetry off. Last line printed: the venv's python.
 set -euo pipefail
 
-log() { printf '[sagemaker-setup] %s\n' "$*" >&2; }
-
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-VENV="${STAINLESS_SAGEMAKER_VENV:-$ROOT/.venv-sagemaker}"
-PYTHON="${STAINLESS_SAGEMAKER_PYTHON:-python3.11}"
-# Bump when the package list below changes, so an existing venv gets the new packages.
-RECIPE_VERSION=1
-# ...and when our own dependencies change (the editable install does not follow pyproject.toml).
-DEPS_HASH="$(sha256sum "$ROOT/pyproject.toml" | cut -c1-12)"
-STAMP="$VENV/.stainless-sagemaker-setup-r${RECIPE_VERSION}-${DEPS_HASH}"
+# shellcheck source=.ci/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+venv_init sagemaker
 export DEBIAN_FRONTEND=noninteractive
 
 # Debian packages: docker-compose (local mode shells out to it) and docker-registry (a real
@@ -46,28 +39,14 @@ if [ -n "$missing" ]; then
   }
 fi
 
-if [ "${STAINLESS_SAGEMAKER_REINSTALL:-0}" = 1 ]; then
-  rm -rf "$VENV"
-fi
-
-if [ ! -f "$STAMP" ]; then
-  if [ ! -x "$VENV/bin/python" ]; then
-    log "creating $VENV with $PYTHON"
-    "$PYTHON" -m venv "$VENV"
-  fi
-  log "installing sagemaker[local]<3, boto3, moto[server] and stainless (editable)"
-  "$VENV/bin/python" -m pip install --quiet --upgrade pip
-  # moto[server]: S3/Secrets Manager/registry for the rehearsal; pytest(-timeout): the tests run
-  # inside this venv (pyproject's `timeout` ini key needs the plugin, or pytest warns and
-  # warnings are errors); slack-sdk: the notifier the rehearsal's Slack stub talks to.
-  "$VENV/bin/python" -m pip install --quiet \
-    "sagemaker[local]>=2.200,<3" "boto3>=1.34" "moto[server]>=5" "slack-sdk>=3.27" \
-    -e "$ROOT" "pytest>=8" "pytest-timeout>=2.3"
-  rm -f "$VENV"/.stainless-sagemaker-setup-*
-  touch "$STAMP"
-else
-  log "$VENV already set up (delete $STAMP or set STAINLESS_SAGEMAKER_REINSTALL=1 to redo)"
-fi
+# moto[server]: S3/Secrets Manager/registry for the rehearsal; pytest(-timeout): the tests run
+# inside this venv (pyproject's `timeout` ini key needs the plugin, or pytest warns and
+# warnings are errors); slack-sdk: the notifier the rehearsal's Slack stub talks to.
+# Bump the recipe (1) when this package list changes, so an existing venv gets the new packages.
+venv_install "$(deps_stamp 1)" \
+  "sagemaker[local]<3, boto3, moto[server] and stainless (editable)" \
+  "sagemaker[local]>=2.200,<3" "boto3>=1.34" "moto[server]>=5" "slack-sdk>=3.27" \
+  -e "$ROOT" "pytest>=8" "pytest-timeout>=2.3"
 
 log "smoke check: a local-mode session with telemetry off; docker-compose answers"
 # TelemetryOptOut in the SDK defaults config is the SDK's switch (stainless.backends.sagemaker_local

@@ -13,38 +13,16 @@
 # the real connector. Last line printed: the venv's python.
 set -euo pipefail
 
-log() { printf '[snowflake-setup] %s\n' "$*" >&2; }
-
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-VENV="${STAINLESS_SNOWFLAKE_VENV:-$ROOT/.venv-snowflake}"
-PYTHON="${STAINLESS_SNOWFLAKE_PYTHON:-python3.11}"
-# Bump when the package list below changes, so an existing venv gets the new packages.
-RECIPE_VERSION=1
-# ...and when our own dependencies change (the editable install does not follow pyproject.toml).
-DEPS_HASH="$(sha256sum "$ROOT/pyproject.toml" | cut -c1-12)"
-STAMP="$VENV/.stainless-snowflake-setup-r${RECIPE_VERSION}-${DEPS_HASH}"
-
-if [ "${STAINLESS_SNOWFLAKE_REINSTALL:-0}" = 1 ]; then
-  rm -rf "$VENV"
-fi
-
-if [ ! -f "$STAMP" ]; then
-  if [ ! -x "$VENV/bin/python" ]; then
-    log "creating $VENV with $PYTHON"
-    "$PYTHON" -m venv "$VENV"
-  fi
-  log "installing fakesnow[server], snowflake-connector-python<5 and stainless (editable)"
-  "$VENV/bin/python" -m pip install --quiet --upgrade pip
-  # pyarrow + pandas: fetch_pandas_all; pytest(-timeout): the tests run inside this venv
-  # (pyproject's `timeout` ini key needs the plugin, or pytest warns and warnings are errors).
-  "$VENV/bin/python" -m pip install --quiet \
-    "fakesnow[server]>=0.11" "snowflake-connector-python>=3.6,<5" "pyarrow>=15" "pandas>=2.1" \
-    -e "$ROOT" "pytest>=8" "pytest-timeout>=2.3"
-  rm -f "$VENV"/.stainless-snowflake-setup-*
-  touch "$STAMP"
-else
-  log "$VENV already set up (delete $STAMP or set STAINLESS_SNOWFLAKE_REINSTALL=1 to redo)"
-fi
+# shellcheck source=.ci/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+venv_init snowflake
+# pyarrow + pandas: fetch_pandas_all; pytest(-timeout): the tests run inside this venv
+# (pyproject's `timeout` ini key needs the plugin, or pytest warns and warnings are errors).
+# Bump the recipe (1) when this package list changes, so an existing venv gets the new packages.
+venv_install "$(deps_stamp 1)" \
+  "fakesnow[server], snowflake-connector-python<5 and stainless (editable)" \
+  "fakesnow[server]>=0.11" "snowflake-connector-python>=3.6,<5" "pyarrow>=15" "pandas>=2.1" \
+  -e "$ROOT" "pytest>=8" "pytest-timeout>=2.3"
 
 log "smoke check: a query through the connector against fakesnow's server on loopback"
 "$VENV/bin/python" "$ROOT/tests/support/fakesnow_server.py" --smoke >&2 || {

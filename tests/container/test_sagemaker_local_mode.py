@@ -39,11 +39,9 @@ from support.model_image import (
     docker_or_skip,
     split_file,
 )
+from support.venv_suite import assert_passes_in_venv
 
 ROOT = Path(__file__).resolve().parents[2]
-VENV_PYTHON = ROOT / ".venv-sagemaker" / "bin" / "python"
-# Read at import: the suite's autouse fixture clears STAINLESS_* before each test runs.
-REQUIRE_VENV = os.environ.get("STAINLESS_REQUIRE_SAGEMAKER") == "1"
 IN_SAGEMAKER_VENV = importlib.util.find_spec("sagemaker") is not None
 MIN_PASSED = 8  # every local-mode test below
 ROLE = "arn:aws:iam::123456789012:role/stainless-local-mode"
@@ -76,45 +74,11 @@ def _clean_env() -> dict[str, str]:
 
 @pytest.mark.skipif(IN_SAGEMAKER_VENV, reason="this is .venv-sagemaker")
 def test_suite_passes_in_its_venv(tmp_path: Path) -> None:
-    if not VENV_PYTHON.exists():
-        reason = f"{VENV_PYTHON} not found: run `bash .ci/sagemaker-setup.sh` to create it"
-        if REQUIRE_VENV:
-            pytest.fail(reason)
-        pytest.skip(reason)
-    started = time.monotonic()
-    result = subprocess.run(
-        # Its own --basetemp: pytest prunes old /tmp/pytest-of-<user> folders of other runs.
-        [
-            str(VENV_PYTHON),
-            "-m",
-            "pytest",
-            __file__,
-            "-p",
-            "no:cacheprovider",
-            "-q",
-            "-rfEs",
-            # The SDK's docker-compose pipes are still open at exit: not a failure of ours.
-            "-p",
-            "no:unraisableexception",
-            "--durations=5",
-            f"--basetemp={tmp_path / 'inner'}",
-        ],
-        cwd=ROOT,
-        env=_clean_env(),
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    output = result.stdout + result.stderr
-    print(output[-4000:])
-    print(f"local-mode suite in .venv-sagemaker: {time.monotonic() - started:.1f}s")
-    summary = output.strip().splitlines()[-1]
-    if "no Docker engine" in output and not REQUIRE_VENV:
-        pytest.skip(f"no Docker engine for local mode: {summary}")
-    assert result.returncode == 0, output[-6000:]
-    passed = re.search(r"(\d+) passed", summary)
-    assert passed and int(passed.group(1)) >= MIN_PASSED, summary
-    assert "runs inside .venv-sagemaker" not in output, output[-6000:]
+    assert_passes_in_venv(
+        "sagemaker", __file__, tmp_path, _clean_env(), min_passed=MIN_PASSED, timeout=900,
+        # The SDK's docker-compose pipes are still open at exit: not a failure of ours.
+        pytest_args=("-p", "no:unraisableexception"), skip_when="no Docker engine",
+    )  # fmt: skip
 
 
 # -- .venv-sagemaker: the image under local mode --------------------------------------------------

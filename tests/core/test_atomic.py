@@ -64,3 +64,21 @@ def test_file_and_directory_are_fsynced_around_the_rename(tmp_path: Path) -> Non
         opened, synced = calls[rename + 1], calls[rename + 2]
         assert f'"{tmp_path / directory}"' in opened and "O_DIRECTORY" in opened, opened
         assert synced.startswith("fsync"), synced  # then the directory holding the rename
+
+
+def test_atomic_write_replaces_whole_file(tmp_path: Path):
+    target = tmp_path / "sub" / "f.json"
+    atomic.write_json(target, {"a": 1})
+    atomic.write_json(target, {"a": 2})
+    assert target.read_text().strip().endswith("}")
+    assert [p.name for p in target.parent.iterdir()] == ["f.json"]
+
+
+def test_atomic_write_failure_leaves_old_content(tmp_path: Path):
+    target = tmp_path / "f.txt"
+    atomic.write_text(target, "old")
+
+    with pytest.raises(TypeError):
+        atomic.write_bytes(target, object())  # type: ignore[arg-type]
+    assert target.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["f.txt"]

@@ -23,10 +23,15 @@ def test_render_writes_one_dag_per_model(bake, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     rows = json.loads(result.output)
     assert [row["dag_id"] for row in rows] == ["house-prices", "churn-risk"]
+    assert [row["monitor_dag_id"] for row in rows] == ["house-prices.monitor", "churn-risk.monitor"]
     assert sorted(p.name for p in out.iterdir()) == [
         "stainless_churn_risk.py",
+        "stainless_churn_risk__monitor.py",
         "stainless_house_prices.py",
+        "stainless_house_prices__monitor.py",
     ]
+    monitor = read_spec((out / "stainless_churn_risk__monitor.py").read_text())
+    assert monitor["kind"] == "monitor" and monitor["schedule"] == "@hourly"
     churn = read_spec((out / "stainless_churn_risk.py").read_text())
     assert churn["schedule"] is None and churn["target"] == "local"
     assert churn["config"]["metric"] == "roc_auc"
@@ -96,9 +101,12 @@ def test_upload_to_a_real_s3_api(bake, tmp_path: Path, monkeypatch: pytest.Monke
         args = ["dags", "upload", "--bucket", "airflow-dags", "--prefix", "dags", str(out)]
         first = CliRunner().invoke(main, args)
         assert first.exit_code == 0, first.output
-        assert first.stdout.strip() == "uploaded: s3://airflow-dags/dags/stainless_house_prices.py"
+        assert first.stdout.splitlines() == [
+            "uploaded: s3://airflow-dags/dags/stainless_house_prices.py",
+            "uploaded: s3://airflow-dags/dags/stainless_house_prices__monitor.py",
+        ]
         again = CliRunner().invoke(main, args)
-        assert again.stdout.startswith("unchanged: ")
+        assert [line.split(": ")[0] for line in again.stdout.splitlines()] == ["unchanged"] * 2
         body = s3.get_object(Bucket="airflow-dags", Key="dags/stainless_house_prices.py")["Body"]
         assert body.read() == (out / "stainless_house_prices.py").read_bytes()
 

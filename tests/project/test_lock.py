@@ -103,3 +103,27 @@ def test_the_generated_ci_checks_the_lock_and_installs_from_it(locked):
     config = (locked / ".circleci" / "config.yml").read_text()
     assert "command: stainless lock --check" in config
     assert "pip install --require-hashes -r requirements.lock" in config
+
+
+def test_the_declared_dependencies_are_read_in_one_place(tmp_path: Path):
+    # Shared by the lock and the image's wheelhouse: the same parse, the same error.
+    from stainless.container.wheelhouse import project_requirements
+    from stainless.core.errors import ConfigError
+    from stainless.project.lock import declared_dependencies, lock_inputs
+
+    assert project_requirements(tmp_path) == []  # no pyproject.toml: nothing of the model's own
+    with pytest.raises(ConfigError, match="file not found"):
+        lock_inputs(tmp_path)
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text(
+        '[project]\ndependencies = ["scikit-learn>=1.4", "stainless-ml[aws]>=0.1"]\n'
+    )
+    assert [r.name for r in declared_dependencies(tmp_path)] == ["scikit-learn", "stainless-ml"]
+    assert project_requirements(tmp_path) == ["scikit-learn>=1.4"]
+    pyproject.write_text('[project]\ndependencies = ["scikit learn"]\n')
+    for read in (declared_dependencies, project_requirements, lock_inputs):
+        with pytest.raises(ConfigError) as refused:
+            read(tmp_path)
+        assert refused.value.key == "project.dependencies" and "PEP 508" in (
+            refused.value.fix or ""
+        )

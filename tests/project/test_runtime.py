@@ -110,3 +110,51 @@ def test_load_model_returning_neither_names_both_forms(tmp_path: Path) -> None:
     with pytest.raises(HookError, match="predict_batch") as info:
         loaded(tmp_path, "def load_model(artifact_dir):\n    return 42\n")
     assert "@stainless.batch" in info.value.render()
+
+
+REQUEST = {
+    "type": "object",
+    "required": ["x"],
+    "properties": {"x": {"type": "number"}},
+    "examples": [{"x": 1}],
+}
+
+
+RESPONSE = {"type": "object", "required": ["y"], "properties": {"y": {"type": "number"}}}
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text)
+    return path
+
+
+def loaded_with_schemas(tmp_path, body: str) -> LoadedModel:
+    write(tmp_path / "schemas.json", json.dumps({"request": REQUEST, "response": RESPONSE}))
+    write(tmp_path / "model.py", "def load_model(artifact_dir):\n" + body)
+    return LoadedModel.load(tmp_path, tmp_path / "model.py", tmp_path / "schemas.json")
+
+
+def test_runtime_classifies_failures_by_origin(tmp_path):
+    model = loaded_with_schemas(tmp_path, "    return lambda r: {'y': 1 / r['x']}\n")
+    assert model.predict({"x": 2}) == {"y": 0.5}
+    model.self_test()
+    with pytest.raises(RequestInvalid) as invalid:
+        model.predict({"x": "2"})
+    assert invalid.value.origin == "client" and invalid.value.violations[0].path == "/x"
+    with pytest.raises(ModelFailure) as failure:
+        model.predict({"x": 0})
+    assert failure.value.origin == "model" and "ZeroDivisionError" in failure.value.message
+    assert len(failure.value.error_id) == 12
+
+
+def test_response_violations_are_the_models_fault(tmp_path):
+    model = loaded_with_schemas(tmp_path, "    return lambda r: {'y': 'high'}\n")
+    with pytest.raises(ResponseInvalid) as info:
+        model.predict({"x": 1})
+    assert info.value.origin == "response"
+    assert "model.py" in info.value.message and info.value.violations[0].path == "/y"
+
+
+def test_load_model_must_return_a_callable(tmp_path):
+    with pytest.raises(HookError, match="model.py: load_model must return a callable"):
+        loaded_with_schemas(tmp_path, "    return 42\n")

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import click
 
+from stainless.cli.options import project_dir_option
+
 
 @click.group()
 def container() -> None:
@@ -15,15 +17,7 @@ def container() -> None:
 
 
 @container.command()
-@click.option(
-    "-C",
-    "--project-dir",
-    "project_dir",
-    type=click.Path(file_okay=False, exists=True, path_type=Path),
-    default=Path("."),
-    show_default=True,
-    help="Model repository (folder with model.yaml and Dockerfile).",
-)
+@project_dir_option("Model repository (folder with model.yaml and Dockerfile).")
 @click.option("--tag", default=None, help="Image name[:tag] (default: <model>:<git sha>|latest).")
 @click.option(
     "--base-image",
@@ -107,15 +101,7 @@ def login(registry: str, region: str | None, registry_id: str | None) -> None:
 
 
 @container.command()
-@click.option(
-    "-C",
-    "--project-dir",
-    "project_dir",
-    type=click.Path(file_okay=False, exists=True, path_type=Path),
-    default=Path("."),
-    show_default=True,
-    help="Model repository (folder with pyproject.toml).",
-)
+@project_dir_option("Model repository (folder with pyproject.toml).")
 def requirements(project_dir: Path) -> None:
     """Print the model's own dependencies ([project].dependencies of pyproject.toml) without
     stainless, one per line: `pip install -r <(stainless container requirements)`."""
@@ -127,15 +113,7 @@ def requirements(project_dir: Path) -> None:
 
 @container.command(context_settings={"ignore_unknown_options": True})
 @click.argument("command", nargs=-1, type=click.UNPROCESSED)
-@click.option(
-    "-C",
-    "--project-dir",
-    "project_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("."),
-    show_default=True,
-    help="Model repository inside the image (its WORKDIR).",
-)
+@project_dir_option("Model repository inside the image (its WORKDIR).", must_exist=False)
 def entrypoint(command: tuple[str, ...], project_dir: Path) -> None:
     """The image's ENTRYPOINT: `train` (SageMaker training job) or `serve` (endpoint).
 

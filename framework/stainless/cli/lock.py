@@ -6,16 +6,11 @@ from pathlib import Path
 
 import click
 
+from stainless.cli.options import project_dir_option
+
 
 @click.command()
-@click.option(
-    "-C",
-    "--project-dir",
-    type=click.Path(file_okay=False, exists=True, path_type=Path),
-    default=Path("."),
-    show_default=True,
-    help="The model repository.",
-)
+@project_dir_option()
 @click.option(
     "--check",
     is_flag=True,

@@ -14,16 +14,26 @@ import yaml
 from stainless.workspace import Workspace, open_workspace
 
 
-def project_options(function: Callable[..., Any]) -> Callable[..., Any]:
-    function = click.option(
+def project_dir_option(
+    help_text: str = "The model repository.", must_exist: bool = True
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``-C/--project-dir``, the model repository (default: the current folder)."""
+    return click.option(
         "-C",
         "--project-dir",
         "project_dir",
-        type=click.Path(file_okay=False, path_type=Path),
+        type=click.Path(file_okay=False, exists=must_exist, path_type=Path),
         default=Path("."),
         show_default=True,
-        help="Model repository (folder with model.yaml).",
-    )(function)
+        help=help_text,
+    )
+
+
+def project_options(function: Callable[..., Any]) -> Callable[..., Any]:
+    # Not checked by click: opening the workspace says which file is missing and how to fix it.
+    function = project_dir_option("Model repository (folder with model.yaml).", must_exist=False)(
+        function
+    )
     return click.option(
         "--env",
         "env",

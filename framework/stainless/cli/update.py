@@ -6,16 +6,11 @@ from pathlib import Path
 
 import click
 
+from stainless.cli.options import project_dir_option
+
 
 @click.command()
-@click.option(
-    "-C",
-    "--project-dir",
-    type=click.Path(file_okay=False, exists=True, path_type=Path),
-    default=Path("."),
-    show_default=True,
-    help="The model repository (a clean git working tree).",
-)
+@project_dir_option("The model repository (a clean git working tree).")
 def update(project_dir: Path) -> None:
     """Three-way merge of the installed template's changes to the framework-owned files
     (Dockerfile, CI, pre-commit, ignore files...) with your edits; see docs/template-updates.md.

@@ -16,16 +16,14 @@ import re
 import shutil
 import subprocess
 import sys
-import tomllib
 import zipfile
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from stainless.core.errors import BackendError, ConfigError
-from stainless.project.lock import select_requirements
+from stainless.project.lock import declared_dependencies, select_requirements
 
 log = logging.getLogger("stainless.container")
 
@@ -105,20 +103,9 @@ def wheel_requirements(wheel: Path, extras: set[str], python_version: str = "3.1
 
 def project_requirements(project_dir: Path) -> list[str]:
     """``[project].dependencies`` of the model repository, without stainless itself."""
-    path = project_dir / "pyproject.toml"
-    if not path.is_file():
+    if not (project_dir / "pyproject.toml").is_file():
         return []
-    try:
-        data = tomllib.loads(path.read_text())
-        raw = data.get("project", {}).get("dependencies", [])
-        parsed = [Requirement(text) for text in raw]
-    except (tomllib.TOMLDecodeError, InvalidRequirement) as exc:
-        raise ConfigError(
-            str(exc),
-            file="pyproject.toml",
-            key="project.dependencies",
-            fix='list PEP 508 requirements, e.g. "scikit-learn>=1.4"',
-        ) from exc
+    parsed = declared_dependencies(project_dir)
     return [str(r) for r in parsed if canonicalize_name(r.name) != FRAMEWORK]
 
 

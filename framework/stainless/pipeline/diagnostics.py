@@ -55,13 +55,15 @@ def _scatter(axis: Any, table: pd.DataFrame) -> None:
 
 
 def _confusion(axis: Any, table: pd.DataFrame) -> None:
-    if table["candidate_pred"].isna().all():
+    # A row without a class (the model answered only a score there) has no cell to count in.
+    answered = table[table["candidate_pred"].notna()]
+    if answered.empty:
         axis.text(0.5, 0.5, "no class predictions", ha="center")
         return
-    labels = sorted(set(table["y_true"]) | set(table["candidate_pred"].dropna()), key=str)
+    labels = sorted(set(answered["y_true"]) | set(answered["candidate_pred"]), key=str)
     index = {label: i for i, label in enumerate(labels)}
     matrix = np.zeros((len(labels), len(labels)), dtype=int)
-    for truth, pred in zip(table["y_true"], table["candidate_pred"], strict=True):
+    for truth, pred in zip(answered["y_true"], answered["candidate_pred"], strict=True):
         matrix[index[truth], index[pred]] += 1
     axis.imshow(matrix, cmap="Blues")
     for (row, col), count in np.ndenumerate(matrix):

@@ -31,6 +31,7 @@ from dataclasses import asdict, dataclass
 
 from stainless.backends.storage import ArtifactStore, WriteConflict
 from stainless.core.errors import StainlessError
+from stainless.core.processes import pid_exists
 
 log = logging.getLogger("stainless.rollout")
 
@@ -64,7 +65,7 @@ class Lease:
     def live(self, now: float) -> bool:
         if self.expires_at <= now:
             return False
-        if self.host == socket.gethostname() and not _pid_alive(self.pid):
+        if self.host == socket.gethostname() and not pid_exists(self.pid):
             return False  # its process died (kill -9, OOM): nobody will release it
         return True
 
@@ -80,16 +81,6 @@ class _Held:
     lease: Lease
     token: str
     depth: int = 1
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _held() -> dict[str, _Held]:

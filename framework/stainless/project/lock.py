@@ -96,21 +96,30 @@ def select_requirements(
     return selected
 
 
-def lock_inputs(project_dir: Path) -> LockInputs:
+def declared_dependencies(project_dir: Path) -> list[Requirement]:
+    """``[project].dependencies`` of the model repository's pyproject.toml, parsed (stainless
+    included); :class:`FileNotFoundError` when there is no pyproject.toml."""
     path = project_dir / "pyproject.toml"
     try:
         raw = tomllib.loads(path.read_text()).get("project", {}).get("dependencies", [])
-        parsed = [Requirement(text) for text in raw]
-    except FileNotFoundError:
-        raise ConfigError(
-            "file not found", file=str(path), fix="run `stainless lock` in a model repository"
-        ) from None
+        return [Requirement(text) for text in raw]
     except (tomllib.TOMLDecodeError, InvalidRequirement) as exc:
         raise ConfigError(
             str(exc),
             file="pyproject.toml",
             key="project.dependencies",
             fix='list PEP 508 requirements, e.g. "scikit-learn>=1.4"',
+        ) from None
+
+
+def lock_inputs(project_dir: Path) -> LockInputs:
+    try:
+        parsed = declared_dependencies(project_dir)
+    except FileNotFoundError:
+        raise ConfigError(
+            "file not found",
+            file=str(project_dir / "pyproject.toml"),
+            fix="run `stainless lock` in a model repository",
         ) from None
     extras: set[str] = set()
     model = []

@@ -1,5 +1,5 @@
 """Snowflake settings: where from the data URI, who from the environment, secrets kept out of
-sight. No connector needed (the connection itself: test_snowflake_source.py)."""
+sight. No connector needed (the connection itself: test_snowflake.py)."""
 
 from __future__ import annotations
 

@@ -6,38 +6,21 @@ customer-managed key)."""
 from __future__ import annotations
 
 import json
-from typing import Any
 
-from stainless.backends.aws import client_config
 from stainless.backends.secrets import SecretRef
-from stainless.core.errors import BackendError, MissingExtraError
+from stainless.backends.secrets.aws_store import AwsSecretStore
+from stainless.core.errors import BackendError
 
 
-class SecretsManagerStore:
-    def __init__(self) -> None:
-        self._clients: dict[str | None, Any] = {}
+class SecretsManagerStore(AwsSecretStore):
+    service = "secretsmanager"
+    scheme = "secretsmanager"
+    label = "Secrets Manager"
+    missing = "the secret"
+    permission = "secretsmanager:GetSecretValue"
 
     def get(self, ref: SecretRef) -> str:
-        from botocore.exceptions import BotoCoreError, ClientError
-
-        try:
-            answer = self._client(ref.region).get_secret_value(SecretId=ref.name)
-        except ClientError as exc:
-            error = exc.response.get("Error", {})
-            raise BackendError(
-                f"{ref.variable}: Secrets Manager refused {ref.raw}: "
-                f"{error.get('Code', '?')}: {error.get('Message', '')}",
-                file="model.yaml",
-                key=ref.key,
-                fix="create the secret, or give this process's IAM role "
-                "secretsmanager:GetSecretValue on it (docs/production.md)",
-            ) from None
-        except BotoCoreError as exc:
-            raise BackendError(
-                f"{ref.variable}: cannot reach Secrets Manager for {ref.raw}: {exc}",
-                key=ref.key,
-                fix="check the AWS region and credentials of this process",
-            ) from None
+        answer = self._fetch(ref, lambda client: client.get_secret_value(SecretId=ref.name))
         text = answer.get("SecretString")
         if text is None:
             raise BackendError(
@@ -47,17 +30,6 @@ class SecretsManagerStore:
                 fix="store the value as a secret string (or a JSON object of strings)",
             )
         return text if ref.field is None else _field(text, ref)
-
-    def _client(self, region: str | None) -> Any:
-        if region not in self._clients:
-            try:
-                import boto3
-            except ImportError:
-                raise MissingExtraError("boto3", "aws", "secretsmanager:// secrets") from None
-            self._clients[region] = boto3.client(
-                "secretsmanager", region_name=region, config=client_config()
-            )
-        return self._clients[region]
 
 
 def _field(text: str, ref: SecretRef) -> str:

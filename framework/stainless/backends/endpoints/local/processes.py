@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from stainless.core.processes import pid_exists
+
 
 def free_port(preferred: int | None = None) -> int:
     """``preferred`` when it can be bound on loopback (so a restarted endpoint keeps its URL),
@@ -62,7 +64,7 @@ def identity(pid: int) -> str | None:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
         if not Path("/proc").is_dir():  # no procfs (macOS): fall back to "a process exists"
-            return "unknown" if _exists(pid) else None
+            return "unknown" if pid_exists(pid) else None
         return None
     if fields[0] in ("Z", "X"):  # a zombie has exited; only its exit status is left
         _reap(pid)
@@ -144,16 +146,6 @@ def log_tail(log_file: Path, lines: int = 15) -> str:
 def _signal_group(pid: int, signum: int) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, signum)  # the process leads its own session, so its group id is its pid
-
-
-def _exists(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _reap(pid: int) -> None:

@@ -1,12 +1,16 @@
-"""Batches: a JSON array of requests, or JSON Lines (as SageMaker batch transform sends)."""
+"""stainless.serving.requests: a request's format, size and ids from its headers, in-process; and
+batches, through the app: a JSON array of requests, or JSON Lines (as SageMaker batch transform
+sends)."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
+import stainless.serving.requests as reading
 from stainless.serving import ServingSettings, create_app
-from stainless.serving.errors import ORIGIN_HEADER
+from stainless.serving.errors import ORIGIN_HEADER, ServingError
 
 ORIGIN = ORIGIN_HEADER.decode()
 JSON = {"content-type": "application/json"}
@@ -77,3 +81,47 @@ def test_arrays_are_single_requests_when_the_schema_describes_arrays(
     response = client.post("/invocations", content=b"[1, 2, 3]", headers=JSON)
     assert response.status_code == 200
     assert response.json() == {"prediction": 3.0}
+
+
+def test_the_format_comes_from_the_media_type_and_defaults_to_json():
+    assert reading.request_format([]) == (reading.JSON, None)
+    assert reading.request_format([(b"content-type", b"Application/JSON; charset=utf-8")]) == (
+        reading.JSON,
+        None,
+    )
+    assert reading.request_format(
+        [(b"content-type", b"application/x-ndjson"), (b"content-length", b"42")]
+    ) == (reading.LINES, 42)
+
+
+def test_unreadable_headers_are_the_clients_error():
+    with pytest.raises(ServingError) as unsupported:
+        reading.request_format([(b"content-type", b"text/csv")])
+    assert unsupported.value.status == 415 and "'text/csv'" in unsupported.value.message
+    assert "application/jsonlines" in unsupported.value.message  # what to send instead
+    with pytest.raises(ServingError) as length:
+        reading.request_format([(b"content-length", b"many")])
+    assert length.value.status == 400
+
+
+def test_an_oversized_body_is_a_413_naming_the_setting():
+    messages = [{"type": "http.request", "body": b"x" * 20, "more_body": False}]
+
+    async def receive() -> dict:
+        return messages.pop(0)
+
+    with pytest.raises(ServingError) as refused:
+        asyncio.run(reading.read_body(receive, None, limit=10))
+    assert refused.value.status == 413
+    assert "serving.max_body_bytes" in refused.value.message
+
+
+def test_the_caller_may_choose_the_request_id_else_one_is_made():
+    chosen, variant = reading.request_id_and_variant(
+        [(b"x-amzn-sagemaker-inference-id", b"order-17"), (b"x-stainless-variant", b"v2")]
+    )
+    assert (chosen, variant) == ("order-17", "v2")
+    made, none = reading.request_id_and_variant([])
+    assert none is None and len(made) == 32 and made != reading.request_id_and_variant([])[0]
+    long, _ = reading.request_id_and_variant([(b"x-amzn-sagemaker-inference-id", b"i" * 500)])
+    assert len(long) == 64  # bounded: it lands in captured records and logs
