@@ -34,7 +34,6 @@ WITHOUT_OWN_TEST_MODULE = {
     "stainless.backends.secrets.secretsmanager",
     "stainless.backends.secrets.ssm",
     "stainless.backends.storage",
-    "stainless.cli.update",
     "stainless.container.build",
     "stainless.container.docker_engine",
     "stainless.container.train_entry",
