@@ -31,7 +31,6 @@ WITHOUT_OWN_TEST_MODULE = {
     "stainless.testing.strategies",
     "stainless.testing.suite",
     "dag_generator.runtime",
-    "dag_generator.upload",
 }
 
 
