@@ -24,12 +24,6 @@ WITHOUT_OWN_TEST_MODULE = {
     "stainless.backends.registry.sagemaker_client",
     "stainless.backends.sagemaker_local",
     "stainless.serving.__main__",
-    "stainless.serving.loading",
-    "stainless.testing.client",
-    "stainless.testing.fixtures",
-    "stainless.testing.sandbox",
-    "stainless.testing.strategies",
-    "stainless.testing.suite",
     "dag_generator.runtime",
 }
 
