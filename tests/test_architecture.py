@@ -16,8 +16,6 @@ MAX_LINES = 400
 # a focused module, removes the entry (the check fails while a listed module has its mirror).
 # Do not add to this list.
 WITHOUT_OWN_TEST_MODULE = {
-    "stainless.backends.registry.package_metadata",
-    "stainless.backends.registry.sagemaker_client",
     "stainless.backends.sagemaker_local",
     "stainless.serving.__main__",
     "dag_generator.runtime",
