@@ -17,7 +17,6 @@ WITHOUT_OWN_TEST_MODULE = {
     # A thin entry point: argparse into serving.server.serve (tests/serving/test_server.py), run
     # as a process by the local endpoint (tests/backends/endpoints/local/test_endpoint.py).
     "stainless.serving.__main__",
-    "dag_generator.runtime",
 }
 
 
