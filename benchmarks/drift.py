@@ -260,6 +260,23 @@ def main() -> None:
             "detection_by_shift_evidently": det_e,
             "detection_by_shift_any_column_evidently": det_a,
         }
+    by_dataset: dict[str, object] = {}
+    for dataset in trials:
+        subset = [item for item in items if item["dataset"] == dataset]
+        fa, det = rates(subset, alarms)
+        fa_e, det_e = rates(subset, verdict)
+        fa_a, det_a = rates(subset, any_column)
+        by_dataset[dataset] = {
+            "false_alarm_rate": fa,
+            "false_alarm_rate_evidently": fa_e,
+            "false_alarm_rate_any_column_evidently": fa_a,
+            "detection_by_shift": det,
+            "detection_by_shift_evidently": det_e,
+            "detection_by_shift_any_column_evidently": det_a,
+            "rows_per_s": our_speed[dataset]["rows"] / our_speed[dataset]["seconds"],
+            "rows_per_s_evidently": evidently["throughput"][dataset]["rows"]
+            / evidently["throughput"][dataset]["seconds"],
+        }
     fa, det = rates(items, alarms)
     fa_e, det_e = rates(items, verdict)
     fa_a, det_a = rates(items, any_column)
@@ -280,6 +297,7 @@ def main() -> None:
         "rows_per_s_evidently": round(rows_per_s_e),
         "throughput_ratio": round(rows_per_s / rows_per_s_e, 2),
         "by_window": summary,
+        "by_dataset": by_dataset,
     }
     if not args.json:
         print(f"{len(items)} checks per tool (windows of {WINDOWS} rows), same data, same run")

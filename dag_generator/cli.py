@@ -94,11 +94,11 @@ def render(
     rollout_interval: int | None,
     as_json: bool,
 ) -> None:
-    """Write one DAG file per model into --out."""
+    """Write two DAG files per model into --out: training and monitoring."""
     from stainless.project.config import load_config
 
     from dag_generator.render import write_dag
-    from dag_generator.spec import build_spec
+    from dag_generator.spec import build_monitor_spec, build_spec
 
     written = []
     seen: dict[str, Path] = {}
@@ -122,6 +122,9 @@ def render(
             rollout_interval_s=rollout_interval,
         )
         path = write_dag(spec, out_dir)
+        # Beside it, the model's monitoring DAG (checks on monitoring.schedule, may retrain).
+        monitor = build_monitor_spec(config, target, retries=retries)
+        monitor_path = write_dag(monitor, out_dir)
         written.append(
             {
                 "model": config.name,
@@ -130,6 +133,10 @@ def render(
                 "target": target,
                 "env": spec["env"],
                 "schedule": spec["schedule"],
+                "retrain_asset": (spec["retrain_asset"] or {}).get("uri"),
+                "monitor_dag_id": monitor["dag_id"],
+                "monitor_path": str(monitor_path),
+                "monitor_schedule": monitor["schedule"],
             }
         )
     if as_json:
@@ -137,6 +144,7 @@ def render(
     else:
         for row in written:
             click.echo(f"{row['dag_id']}: {row['path']} (target {target})")
+            click.echo(f"{row['monitor_dag_id']}: {row['monitor_path']} (target {target})")
 
 
 def _env_for(project_dir: Path, target: str, env: str | None) -> str | None:

@@ -35,9 +35,12 @@ STUB = "\n".join(
 )
 
 
-def dag_filename(model: str) -> str:
-    """``house-prices`` -> ``stainless_house_prices.py`` (importable-looking, clearly ours)."""
-    return "stainless_" + re.sub(r"[^a-z0-9]+", "_", model.lower()).strip("_") + ".py"
+def dag_filename(model: str, kind: str = "train") -> str:
+    """``house-prices`` -> ``stainless_house_prices.py`` (importable-looking, clearly ours);
+    its monitoring DAG -> ``stainless_house_prices__monitor.py`` (a model's own name never
+    gives a double underscore)."""
+    stem = "stainless_" + re.sub(r"[^a-z0-9]+", "_", model.lower()).strip("_")
+    return stem + ("" if kind == "train" else f"__{kind}") + ".py"
 
 
 def render_dag_file(spec: dict[str, Any]) -> str:
@@ -67,6 +70,6 @@ def read_spec(text: str) -> dict[str, Any]:
 
 
 def write_dag(spec: dict[str, Any], out_dir: Path) -> Path:
-    path = Path(out_dir) / dag_filename(spec["model"])
+    path = Path(out_dir) / dag_filename(spec["model"], spec.get("kind", "train"))
     atomic.write_text(path, render_dag_file(spec))
     return path

@@ -1,13 +1,20 @@
 """Build a model's Airflow DAG from its spec. The only module a generated DAG file imports.
 
 Parse-time budget: Airflow re-parses every DAG file every few seconds, so this module imports
-only ``airflow.sdk``, the standard provider's branch operator and :mod:`dag_generator.tasks`
-(stdlib only). Building a DAG is a loop over the spec: no I/O, no network, no database.
+only ``airflow.sdk``, the standard provider's branch operator, :mod:`dag_generator.tasks` and
+:mod:`dag_generator.monitor_tasks` (stdlib only). Building a DAG is a loop over the spec: no
+I/O, no network, no database.
 
 Graph: preprocess >> train >> evaluate >> decide, then decide branches to not_promoted (the run
 ends) or deploy >> rollout >> finalize (with the run's ``skip_canary`` param, deploy gives the
 candidate all traffic and rollout ends at its first look). rollout is a sensor in reschedule
 mode: each poke is one tick of the rollout state machine and frees its worker slot in between.
+With ``monitoring.retrain.enabled`` the training DAG is also scheduled on the model's retrain
+asset (``AssetOrTimeSchedule``: its cron or an asset event, whichever comes first).
+
+A monitoring spec (``kind: monitor``) builds the model's monitoring DAG: ``check`` (one
+monitoring check, a branch) and, with retraining enabled, ``retrain``, whose outlet is that asset:
+it runs only when the check asks for a retraining, and its success is the asset event.
 """
 
 from __future__ import annotations
@@ -17,9 +24,17 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from airflow.providers.standard.operators.branch import BaseBranchOperator
-from airflow.sdk import DAG, BaseOperator, BaseSensorOperator, Param
+from airflow.sdk import (
+    DAG,
+    Asset,
+    AssetOrTimeSchedule,
+    BaseOperator,
+    BaseSensorOperator,
+    CronTriggerTimetable,
+    Param,
+)
 
-from dag_generator import tasks
+from dag_generator import monitor_tasks, tasks
 
 SUPPORTED_FORMATS = frozenset({1})
 STAGE_TASKS = ("preprocess", "train", "evaluate", "deploy")
@@ -92,6 +107,32 @@ class FailureCallback:
         return self  # immutable in practice: the spec is never changed after build_dag
 
 
+class MonitorOperator(BaseBranchOperator):
+    """One monitoring check; follows ``retrain`` when the check asks for a retraining."""
+
+    ui_color = "#fde9d9"
+
+    def __init__(self, *, spec: dict[str, Any], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.spec = spec
+
+    def choose_branch(self, context: Any) -> str | None:
+        return monitor_tasks.check(self.spec, context)
+
+
+class RetrainOperator(StageOperator):
+    """Records the retraining; on success Airflow emits the event of its outlet (the asset the
+    training DAG is scheduled on), with the alert's evidence as the event's extra."""
+
+    ui_color = "#d9f0fd"
+
+    def execute(self, context: Any) -> dict[str, Any]:
+        evidence = monitor_tasks.request_retraining(self.spec, context)
+        for outlet in self.outlets:
+            context["outlet_events"][outlet].extra.update(evidence)
+        return evidence
+
+
 def build_dag(source: str | dict[str, Any]) -> DAG:
     """The DAG described by ``source`` (the JSON text of a rendered file, or its dict)."""
     spec: dict[str, Any] = json.loads(source) if isinstance(source, str) else source
@@ -100,15 +141,8 @@ def build_dag(source: str | dict[str, Any]) -> DAG:
             f"DAG spec format {spec.get('format')!r} is not supported by this stainless "
             f"(supports {sorted(SUPPORTED_FORMATS)}); re-render with `stainless dags render`"
         )
-    retries = spec["retries"]
-    default_args = {
-        "owner": spec["owner"],
-        "retries": retries["retries"],
-        "retry_delay": timedelta(seconds=retries["retry_delay_s"]),
-        "retry_exponential_backoff": retries["backoff_multiplier"],
-        "max_retry_delay": timedelta(seconds=retries["max_retry_delay_s"]),
-        "on_failure_callback": FailureCallback(spec),
-    }
+    if spec.get("kind", "train") == "monitor":
+        return _monitor_dag(spec)
     params = {
         name: Param(param["default"], type="boolean", description=param["description"])
         for name, param in spec["params"].items()
@@ -116,11 +150,11 @@ def build_dag(source: str | dict[str, Any]) -> DAG:
     with DAG(
         dag_id=spec["dag_id"],
         description=spec["description"],
-        schedule=spec["schedule"],
+        schedule=_schedule(spec),
         start_date=datetime.fromisoformat(spec["start_date"]),
         catchup=False,
         max_active_runs=spec["max_active_runs"],
-        default_args=default_args,
+        default_args=_default_args(spec),
         params=params,
         tags=spec["tags"],
         doc_md=_doc(spec),
@@ -132,6 +166,67 @@ def build_dag(source: str | dict[str, Any]) -> DAG:
         for upstream, downstream in spec["edges"]:
             built[upstream] >> built[downstream]
     return dag
+
+
+def _monitor_dag(spec: dict[str, Any]) -> DAG:
+    params = {
+        name: Param(param["default"], type=["null", "string"], description=param["description"])
+        for name, param in spec["params"].items()
+    }
+    timeout = timedelta(seconds=spec["max_runtime_s"])
+    with DAG(
+        dag_id=spec["dag_id"],
+        description=spec["description"],
+        schedule=spec["schedule"],
+        start_date=datetime.fromisoformat(spec["start_date"]),
+        catchup=False,
+        max_active_runs=spec["max_active_runs"],
+        default_args=_default_args(spec),
+        params=params,
+        tags=spec["tags"],
+        doc_md=(
+            f"### {spec['model']}: monitoring\n\nGenerated by {spec['generator']}. Each run checks "
+            "the production version's captured traffic (`stainless monitor`); see "
+            'docs/monitoring.md. Trigger with `{"since": "6h"}` to check another window.'
+        ),
+    ) as dag:
+        check = MonitorOperator(task_id="check", spec=spec, execution_timeout=timeout)
+        if spec.get("retrain_asset"):
+            check >> RetrainOperator(
+                task_id=monitor_tasks.RETRAIN_TASK,
+                spec=spec,
+                execution_timeout=timeout,
+                outlets=[_asset(spec["retrain_asset"])],
+            )
+    return dag
+
+
+def _default_args(spec: dict[str, Any]) -> dict[str, Any]:
+    retries = spec["retries"]
+    return {
+        "owner": spec["owner"],
+        "retries": retries["retries"],
+        "retry_delay": timedelta(seconds=retries["retry_delay_s"]),
+        "retry_exponential_backoff": retries["backoff_multiplier"],
+        "max_retry_delay": timedelta(seconds=retries["max_retry_delay_s"]),
+        "on_failure_callback": FailureCallback(spec),
+    }
+
+
+def _asset(asset: dict[str, str]) -> Asset:
+    return Asset(name=asset["name"], uri=asset["uri"], group=asset["group"])
+
+
+def _schedule(spec: dict[str, Any]) -> Any:
+    """model.yaml's schedule; with a retrain asset, that asset or the schedule's cron."""
+    asset = spec.get("retrain_asset")  # absent in files rendered before monitoring existed
+    if not asset:
+        return spec["schedule"]
+    if spec["schedule"] is None:
+        return [_asset(asset)]
+    # What Airflow makes of a plain cron string (the DAG's start_date is in UTC), plus the asset.
+    cron = CronTriggerTimetable(spec["schedule"], timezone="UTC")
+    return AssetOrTimeSchedule(timetable=cron, assets=[_asset(asset)])
 
 
 def _task(spec: dict[str, Any], task_id: str, timeout: timedelta) -> BaseOperator:

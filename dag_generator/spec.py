@@ -62,6 +62,16 @@ PARAMS = {
     },
 }
 
+MONITOR_PARAMS = {
+    "since": {
+        "default": None,
+        "description": "Traffic to check: a duration back from now (6h, 2d) or an ISO time "
+        "(default: monitoring.window).",
+    },
+}
+# Schedules that are not a timetable of their own and cannot be combined with an asset.
+NOT_CRON = ("@once", "@continuous")
+
 
 def build_spec(
     config: ModelConfig,
@@ -129,8 +139,74 @@ def build_spec(
         "aws": {"image": image, "role_arn": role_arn, "output_uri": output_uri}
         if target == "aws"
         else None,
+        # Monitoring may start a retraining: the DAG is scheduled on this asset as well.
+        "retrain_asset": retrain_asset(config),
         "config": json_config(config),
     }
+
+
+def retrain_asset(config: ModelConfig) -> dict[str, str] | None:
+    """The Airflow asset the monitoring DAG updates to start a retraining (None: it never
+    does, with monitoring.retrain.enabled false)."""
+    retrain = config.raw.get("monitoring", {}).get("retrain", {})
+    if not retrain.get("enabled", False):
+        return None
+    if config["schedule"] in NOT_CRON:
+        raise ConfigError(
+            f"schedule {config['schedule']!r} cannot be combined with retraining on alerts",
+            file=CONFIG_FILE,
+            key="schedule",
+            expected="a cron expression, a preset like @daily, or null",
+            fix="set schedule: null (retrain only on alerts and by hand) or a cron expression, "
+            "or monitoring.retrain.enabled: false",
+        )
+    return {
+        "name": f"stainless.{config.name}.retrain",
+        "uri": f"stainless://{config.name}/retrain",
+        "group": "stainless",
+    }
+
+
+def build_monitor_spec(
+    config: ModelConfig, target: str = "local", *, retries: int | None = None
+) -> dict[str, Any]:
+    """The spec of ``config``'s monitoring DAG: one check per ``monitoring.schedule``, then,
+    when the check asks for it, the asset event that schedules the training DAG."""
+    if target not in TARGETS:
+        raise ConfigError(
+            f"unknown DAG target {target!r}", key="--target", expected=" or ".join(TARGETS)
+        )
+    retry_policy = dict(RETRIES)
+    if retries is not None:
+        retry_policy["retries"] = max(0, int(retries))
+    monitoring = config.raw.get("monitoring", {})
+    return {
+        "format": SPEC_FORMAT,
+        "kind": "monitor",
+        "generator": f"stainless {__version__}",
+        "dag_id": monitor_dag_id(config.name),
+        "model": config.name,
+        "owner": config["owner"],
+        "description": f"Watch {config.name} in production: drift, live quality, SLOs",
+        "target": target,
+        "env": config.env,
+        "project_dir": str(config.project_dir) if target == "local" else None,
+        "schedule": monitoring.get("schedule", "@hourly"),
+        "start_date": START_DATE,
+        "max_active_runs": 1,  # two checks at once would both see the cooldown as over
+        "tags": ["stainless", config.name, target, "monitoring"],
+        "max_runtime_s": int(config.max_runtime_seconds),
+        "retries": retry_policy,
+        "params": copy.deepcopy(MONITOR_PARAMS),
+        "retrain_asset": retrain_asset(config),
+        "aws": {"image": None, "role_arn": None, "output_uri": None} if target == "aws" else None,
+        "config": json_config(config),
+    }
+
+
+def monitor_dag_id(model: str) -> str:
+    """``house-prices`` -> ``house-prices.monitor`` (model names hold no dots: no clash)."""
+    return f"{model}.monitor"
 
 
 def json_config(config: ModelConfig) -> dict[str, Any]:

@@ -58,6 +58,7 @@ def main(folder: str) -> None:
     for dag_id, dag in bag.dags.items():
         dags[dag_id] = {
             "schedule": dag.schedule if dag.schedule is None else str(dag.schedule),
+            "timetable": type(dag.timetable).__name__,
             "catchup": dag.catchup,
             "max_active_runs": dag.max_active_runs,
             "tags": sorted(dag.tags),
@@ -79,6 +80,7 @@ def main(folder: str) -> None:
                     "mode": getattr(task, "mode", None),
                     "poke_interval": getattr(task, "poke_interval", None),
                     "has_failure_callback": bool(task.on_failure_callback),
+                    "outlets": [getattr(o, "uri", str(o)) for o in task.outlets],
                 }
                 for task in dag.tasks
             },

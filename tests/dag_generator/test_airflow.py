@@ -9,7 +9,6 @@ Skipped when .venv-airflow is absent, unless STAINLESS_REQUIRE_AIRFLOW=1 (CI), w
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
@@ -17,11 +16,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support.airflow import airflow_bin as _airflow_bin
+from support.airflow import clean_env as _clean_env
+from support.airflow import probe as _probe
+from support.airflow import render as _render
 
 pytestmark = [pytest.mark.airflow, pytest.mark.integration]
-ROOT = Path(__file__).resolve().parents[2]
-AIRFLOW_VENV = ROOT / ".venv-airflow"
-PROBE = Path(__file__).with_name("airflow_probe.py")
 STAGE_TASKS = ("preprocess", "train", "evaluate", "decide")
 EXPECTED_DOWNSTREAM = {
     "preprocess": ["train"],
@@ -33,45 +33,6 @@ EXPECTED_DOWNSTREAM = {
     "rollout": ["finalize"],
     "finalize": [],
 }
-
-
-def _airflow_bin(name: str) -> Path:
-    path = AIRFLOW_VENV / "bin" / name
-    if not path.exists():
-        reason = f"{path} not found: run `bash .ci/airflow-setup.sh` to create .venv-airflow"
-        if os.environ.get("STAINLESS_REQUIRE_AIRFLOW"):
-            pytest.fail(reason)
-        pytest.skip(reason)
-    return path
-
-
-def _clean_env(**extra: str) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("STAINLESS_", "AIRFLOW", "PYTEST_"))
-    }
-    env.update(extra)
-    return env
-
-
-def _render(projects: list[Path], out: Path, *args: str) -> None:
-    command = [sys.executable, "-m", "stainless", "dags", "render", "--out", str(out), *args]
-    for project in projects:
-        command += ["-C", str(project)]
-    subprocess.run(command, check=True, env=_clean_env(), capture_output=True)
-
-
-def _probe(folder: Path, airflow_home: Path) -> dict[str, Any]:
-    result = subprocess.run(
-        [str(_airflow_bin("python")), str(PROBE), str(folder)],
-        capture_output=True,
-        text=True,
-        env=_clean_env(AIRFLOW_HOME=str(airflow_home), AIRFLOW__CORE__LOAD_EXAMPLES="False"),
-        timeout=300,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 def test_rendered_dags_load_in_airflow_with_the_right_shape(bake, tmp_path: Path) -> None:
@@ -98,8 +59,16 @@ def test_rendered_dags_load_in_airflow_with_the_right_shape(bake, tmp_path: Path
         # Parse-time hygiene: no network, nothing heavy (pandas, scikit-learn, boto3, ...).
         assert found["socket_attempts"] == []
         assert found["heavy_modules"] == []
-        assert sorted(found["dags"]) == ["churn-risk", "fraud-flags", "house-prices"]
+        models = ["churn-risk", "fraud-flags", "house-prices"]
+        assert sorted(found["dags"]) == sorted([*models, *(f"{m}.monitor" for m in models)])
+        for model in models:  # each model's monitoring DAG: one check, hourly by default
+            monitor = found["dags"][f"{model}.monitor"]
+            assert monitor["schedule"] == "@hourly" and monitor["params"] == {"since": None}
+            assert list(monitor["tasks"]) == ["check"]  # monitoring.retrain is off by default
+            assert monitor["tasks"]["check"]["has_failure_callback"]
         for dag_id, dag in found["dags"].items():
+            if dag_id.endswith(".monitor"):
+                continue
             tasks = dag["tasks"]
             assert {t: tasks[t]["downstream"] for t in tasks} == EXPECTED_DOWNSTREAM, dag_id
             assert dag["catchup"] is False and dag["max_active_runs"] == 1

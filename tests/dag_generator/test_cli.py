@@ -21,10 +21,15 @@ def test_render_writes_one_dag_per_model(bake, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     rows = json.loads(result.output)
     assert [row["dag_id"] for row in rows] == ["house-prices", "churn-risk"]
+    assert [row["monitor_dag_id"] for row in rows] == ["house-prices.monitor", "churn-risk.monitor"]
     assert sorted(p.name for p in out.iterdir()) == [
         "stainless_churn_risk.py",
+        "stainless_churn_risk__monitor.py",
         "stainless_house_prices.py",
+        "stainless_house_prices__monitor.py",
     ]
+    monitor = read_spec((out / "stainless_churn_risk__monitor.py").read_text())
+    assert monitor["kind"] == "monitor" and monitor["schedule"] == "@hourly"
     churn = read_spec((out / "stainless_churn_risk.py").read_text())
     assert churn["schedule"] is None and churn["target"] == "local"
     assert churn["config"]["metric"] == "roc_auc"

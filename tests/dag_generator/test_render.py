@@ -60,3 +60,19 @@ def test_awkward_text_in_model_yaml_survives_the_round_trip(model_dir: Path) -> 
     assert spec["config"]["params"]["note"] == awkward
     text = render_dag_file(spec)
     assert read_spec(text) == spec  # what Python reads back from the raw string, as JSON
+
+
+def test_the_monitoring_dag_file_is_the_same_stub(model_dir: Path, tmp_path: Path) -> None:
+    from dag_generator.spec import build_monitor_spec
+
+    spec = build_monitor_spec(load_config(model_dir), "local")
+    path = write_dag(spec, tmp_path / "dags")
+    assert path.name == "stainless_churn_risk__monitor.py"  # beside stainless_churn_risk.py
+    tree = ast.parse(path.read_text())
+    assert [type(node).__name__ for node in tree.body] == [
+        "ImportFrom",
+        "ImportFrom",
+        "Assign",
+        "AnnAssign",
+    ]
+    assert read_spec(path.read_text()) == spec

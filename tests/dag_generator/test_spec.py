@@ -106,3 +106,37 @@ def test_the_template_aws_dag_rolls_out_with_production_settings(bake) -> None:
     assert local["rollout"]["poke_interval_s"] == 2
     assert aws["rollout"]["poke_interval_s"] == 60
     assert aws["rollout"]["timeout_s"] == 21600 + 3600
+
+
+def test_monitoring_dag_spec_follows_model_yaml(model_dir: Path) -> None:
+    from dag_generator.spec import build_monitor_spec
+
+    spec = build_monitor_spec(load_config(model_dir), "local")
+    assert spec["kind"] == "monitor" and spec["dag_id"] == "churn-risk.monitor"
+    assert spec["schedule"] == "@hourly"  # the default
+    assert spec["retrain_asset"] is None  # monitoring.retrain.enabled defaults to false
+    assert build_spec(load_config(model_dir), "local")["retrain_asset"] is None
+    path = model_dir / "model.yaml"
+    path.write_text(
+        path.read_text()
+        + "monitoring:\n  schedule: '*/15 * * * *'\n  retrain: {enabled: true, cooldown: 12h}\n"
+    )
+    config = load_config(model_dir)
+    spec = build_monitor_spec(config, "local", retries=0)
+    assert spec["schedule"] == "*/15 * * * *" and spec["retries"]["retries"] == 0
+    asset = {
+        "name": "stainless.churn-risk.retrain",
+        "uri": "stainless://churn-risk/retrain",
+        "group": "stainless",
+    }
+    assert spec["retrain_asset"] == asset
+    assert build_spec(config, "local")["retrain_asset"] == asset  # the training DAG's trigger
+
+
+def test_a_once_schedule_cannot_be_combined_with_retraining(model_dir: Path) -> None:
+    path = model_dir / "model.yaml"
+    text = path.read_text().replace('schedule: "0 3 * * 1"', "schedule: '@once'")
+    path.write_text(text + "monitoring:\n  retrain: {enabled: true}\n")
+    with pytest.raises(ConfigError) as caught:
+        build_spec(load_config(model_dir), "local")
+    assert "schedule" in caught.value.render() and "schedule: null" in caught.value.render()

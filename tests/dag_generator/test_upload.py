@@ -31,9 +31,12 @@ def test_upload_to_a_real_s3_api(bake, tmp_path: Path, monkeypatch: pytest.Monke
         args = ["dags", "upload", "--bucket", "airflow-dags", "--prefix", "dags", str(out)]
         first = CliRunner().invoke(main, args)
         assert first.exit_code == 0, first.output
-        assert first.stdout.strip() == "uploaded: s3://airflow-dags/dags/stainless_house_prices.py"
+        assert first.stdout.splitlines() == [
+            "uploaded: s3://airflow-dags/dags/stainless_house_prices.py",
+            "uploaded: s3://airflow-dags/dags/stainless_house_prices__monitor.py",
+        ]
         again = CliRunner().invoke(main, args)
-        assert again.stdout.startswith("unchanged: ")
+        assert [line.split(": ")[0] for line in again.stdout.splitlines()] == ["unchanged"] * 2
         body = s3.get_object(Bucket="airflow-dags", Key="dags/stainless_house_prices.py")["Body"]
         assert body.read() == (out / "stainless_house_prices.py").read_bytes()
 

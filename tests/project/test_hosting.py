@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from stainless.backends.endpoints import Autoscaling, DataCapture, EndpointSettings
+from stainless.backends.endpoints import Autoscaling, DataCapture, EndpointSettings, SloAlarms
 from stainless.core.errors import ConfigError
 from stainless.project.config import config_from_mapping
 from stainless.project.hosting import endpoint_settings
@@ -44,6 +44,8 @@ def test_sagemaker_settings_come_from_resources_serve_hosting_and_serving() -> N
         # SageMaker samples in whole percent: a small positive rate keeps 1 %.
         data_capture=DataCapture("s3://acme/house-prices/datacapture", 1),
         container_env={"STAINLESS_ENV": "aws", "STAINLESS_CAPTURE": "off"},
+        # monitoring.slo's defaults: CloudWatch alarms at 0.1 % errors, no latency objective.
+        slo=SloAlarms(error_rate=0.001, latency_p95_ms=None, min_requests=10),
     )
 
 

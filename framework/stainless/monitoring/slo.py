@@ -18,22 +18,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-Severity = Literal["page", "ticket"]
+# The pairs live in core: SageMaker endpoints' CloudWatch alarms use the same ones.
+from stainless.core.burn import DEFAULT_WINDOWS, BurnWindow, Severity
+from stainless.core.burn import human_duration as _human
 
-
-@dataclass(frozen=True)
-class BurnWindow:
-    long_s: int
-    short_s: int
-    threshold: float
-    severity: Severity
-
-
-DEFAULT_WINDOWS = (
-    BurnWindow(3600, 300, 14.4, "page"),
-    BurnWindow(21600, 1800, 6.0, "page"),
-    BurnWindow(259200, 21600, 1.0, "ticket"),
-)
+__all__ = ["DEFAULT_WINDOWS", "BurnWindow", "Severity"]
 
 
 @dataclass(frozen=True)
@@ -134,11 +123,3 @@ def evaluate(
         short.latency_p95_ms,
         tuple(counts[s] for s in sorted(counts)),
     )
-
-
-def _human(seconds: int) -> str:
-    if seconds % 86400 == 0:
-        return f"{seconds // 86400}d"
-    if seconds % 3600 == 0:
-        return f"{seconds // 3600}h"
-    return f"{seconds // 60}min"

@@ -26,6 +26,7 @@ from stainless.monitoring.profile import Profile
 from stainless.pipeline.monitor_quality import labels_by_request, quality_alert, quality_of
 from stainless.pipeline.monitor_report import drift_alert, drift_figure, render_report, slo_alert
 from stainless.pipeline.monitor_result import MonitorResult
+from stainless.pipeline.monitor_retrain import alerts_of, write_state
 from stainless.pipeline.slo import check_slo
 from stainless.project.hosting import CAPTURE_PREFIX as SAGEMAKER_CAPTURE_PREFIX
 from stainless.serving.records import capture_prefix, parse_lines, sagemaker_variant
@@ -33,7 +34,6 @@ from stainless.workspace import Workspace as Project
 from stainless.workspace.layout import (
     monitoring_report_key,
     monitoring_result_key,
-    monitoring_state_key,
     reference_profile_key,
 )
 from stainless.workspace.variants import variant_name
@@ -157,9 +157,13 @@ def run_monitor(
     if notify:
         flush_notifications(project.notifier, timeout_s=ALERT_FLUSH_S)
     if result.alerted:
-        project.store.put_bytes(
-            monitoring_state_key(project.name),
-            json.dumps({"last_alert": now.isoformat(), "drifted": drift.drifted}).encode(),
+        write_state(
+            project,
+            last_alert=now.isoformat(),
+            drifted=drift.drifted,
+            version=production.version,
+            alerts=list(alerts_of(result)),
+            result_key=result_key,
         )
     return result
 

@@ -1,6 +1,7 @@
 """How the model's endpoint hosts it, from model.yaml: ``resources.serve`` picks the instance type
 (the cheapest fitting one unless ``instance_type`` is set), ``hosting`` the count, autoscaling
-and who captures data; ``serving.capture_sample_rate`` the capture sampling.
+and who captures data; ``serving.capture_sample_rate`` the capture sampling; ``monitoring.slo``
+the CloudWatch alarms of each variant.
 
 Only cloud endpoints use these settings; the local endpoint runs on this machine as it is.
 """
@@ -10,7 +11,13 @@ from __future__ import annotations
 import math
 
 from stainless.backends.compute.instances import resolve_instance
-from stainless.backends.endpoints import CAPTURE_ENV, Autoscaling, DataCapture, EndpointSettings
+from stainless.backends.endpoints import (
+    CAPTURE_ENV,
+    Autoscaling,
+    DataCapture,
+    EndpointSettings,
+    SloAlarms,
+)
 from stainless.core.errors import ConfigError
 from stainless.project.config import CONFIG_FILE, ModelConfig
 
@@ -64,12 +71,21 @@ def endpoint_settings(config: ModelConfig) -> EndpointSettings:
                 # SageMaker samples in whole percent; a small non-zero rate keeps 1 %.
                 sampling_percentage=max(1, min(100, math.floor(rate * 100 + 0.5))),
             )
+    slo = config.raw["monitoring"]["slo"]
     return EndpointSettings(
         instance_type=str(instance["instance_type"]),
         instance_count=int(hosting["instance_count"]),
         autoscaling=autoscaling,
         data_capture=data_capture,
         container_env=container_env,
+        slo=SloAlarms(
+            error_rate=float(slo["error_rate"]),
+            latency_p95_ms=slo["latency_p95_ms"],
+            min_requests=int(slo["min_requests"]),
+            alarm_actions=tuple(slo["alarm_actions"]),
+        )
+        if slo["enabled"]
+        else None,
     )
 
 

@@ -420,3 +420,57 @@ def test_baked_project_preprocesses_from_snowflake(
     validation = pd.read_parquet(datasets / "validation.parquet")
     assert len(train) + len(validation) == len(houses.dropna())
     assert {"area_sqm", "neighborhood", "price"} <= set(train.columns)
+
+
+@needs_fakesnow
+def test_live_quality_labels_query_runs_on_snowflake(
+    fakesnow_server: FakeSnowflake, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """monitoring.quality.labels_query on a Snowflake data source, as tests/pipeline/
+    test_monitor.py runs it on DuckDB: outcomes recorded later by the business (Snowflake
+    answers in upper case), joined with captured predictions by request id, judged against the
+    version's validation metric."""
+    from stainless.core.errors import ConfigError
+    from stainless.pipeline.monitor_quality import labels_by_request, quality_of
+    from stainless.project.config import config_from_mapping
+    from stainless.workspace import Workspace
+
+    fakesnow_server.env(monkeypatch)
+    database = _database()
+    ids = [f"req-{i:03d}" for i in range(120)]
+    prices = [100_000.0 + 1_000.0 * i for i in range(120)]
+    outcomes = pd.DataFrame({"inference_id": [*ids, "not-captured"], "sold_price": [*prices, 1.0]})
+    _load(
+        database, "outcomes", outcomes, {"inference_id": "VARCHAR", "sold_price": "NUMBER(12, 2)"}
+    )
+    document = {
+        "name": "house-prices",
+        "owner": "jane",
+        "target": "price",
+        "metric": "rmse",
+        "data": _uri(database),
+        "store": "file://.stainless/store",
+    }
+    project = Workspace(config_from_mapping(document, tmp_path))
+    labels = labels_by_request(
+        project, "SELECT inference_id AS request_id, sold_price AS label FROM outcomes"
+    )
+    assert labels is not None and len(labels) == 121
+    assert labels["req-003"] == 103_000.0 and isinstance(labels["req-003"], float)
+
+    # The captured requests of the window: their predictions are 5,000 too high.
+    captured = {request_id: price + 5_000.0 for request_id, price in zip(ids, prices, strict=True)}
+    labelled = [(labels[r], prediction, None) for r, prediction in captured.items() if r in labels]
+    section = {"min_labels": 100, "confidence": 0.95, "tolerance": 0}
+    worse = quality_of(project, {"rmse": 4_000.0}, labelled, section)
+    assert worse.status == "dropped" and worse.labels == 120
+    assert worse.live_value == pytest.approx(5_000.0)
+    assert quality_of(project, {"rmse": 6_000.0}, labelled, section).status == "ok"
+    assert quality_of(project, {"rmse": 4_000.0}, labelled[:50], section).status == (
+        "insufficient_data"
+    )
+
+    with pytest.raises(ConfigError) as caught:
+        labels_by_request(project, "SELECT inference_id, sold_price FROM outcomes")
+    text = caught.value.render()
+    assert "monitoring.quality.labels_query" in text and "inference_id, sold_price" in text

@@ -15,6 +15,7 @@ from stainless.backends.endpoints import (
     Autoscaling,
     DataCapture,
     EndpointSettings,
+    SloAlarms,
     VariantSpec,
     open_endpoint,
 )
@@ -24,6 +25,7 @@ from support.moto_server import moto_server
 
 pytestmark = pytest.mark.integration
 ROLE = "arn:aws:iam::123456789012:role/sagemaker"
+TOPIC = "arn:aws:sns:us-east-1:123456789012:ml-oncall"
 IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/house-prices:abc123"
 
 
@@ -133,6 +135,7 @@ SETTINGS = EndpointSettings(
     ),
     data_capture=DataCapture("s3://artifacts/houses/datacapture", 5),
     container_env={"STAINLESS_ENV": "aws", "STAINLESS_CAPTURE": "off"},
+    slo=SloAlarms(error_rate=0.001, min_requests=10, alarm_actions=(TOPIC,)),
 )
 
 
@@ -343,6 +346,7 @@ def test_scaling_is_carried_across_adding_and_removing_variants(
         stub.add_response("describe_endpoint", both, {"EndpointName": "houses"})
         hosted.add_variant(spec("v2", 2, 0.1))
         assert set(scaling_of(hosted)) == {"v1", "v2"}
+        assert set(alarms_of(hosted)) == {"v1", "v2"}  # the candidate is watched from deploy on
 
         # remove v1: deregistered first (the hook above checks), then the update
         config_2 = {
@@ -384,7 +388,90 @@ def test_scaling_is_carried_across_adding_and_removing_variants(
         hosted.remove_variant("v1")
         stub.assert_no_pending_responses()
     assert scaling_of(hosted) == {"v2": (1, 5, 250.0, "SageMakerVariantInvocationsPerInstance")}
+    assert set(alarms_of(hosted)) == {"v2"}  # the retired variant's alarms are gone
 
 
 def strip(answer: dict) -> dict:
     return {k: v for k, v in answer.items() if k != "ResponseMetadata"}
+
+
+# -- SLO alarms in CloudWatch ------------------------------------------------------------------
+def alarms_of(endpoint: SageMakerEndpoint) -> dict[str, dict[str, dict]]:
+    """variant -> alarm name (without the endpoint's prefix) -> alarm, as CloudWatch has them."""
+    answer = boto3.client("cloudwatch").describe_alarms(
+        AlarmNamePrefix=f"stainless-{endpoint.name}-", AlarmTypes=["MetricAlarm", "CompositeAlarm"]
+    )
+    found: dict[str, dict[str, dict]] = {}
+    for alarm in answer["MetricAlarms"] + answer["CompositeAlarms"]:
+        variant, name = alarm["AlarmName"].removeprefix(f"stainless-{endpoint.name}-").split("-", 1)
+        found.setdefault(variant, {})[name] = alarm
+    return found
+
+
+def test_slo_alarms_are_created_at_deploy_and_deleted_with_the_endpoint(
+    hosted: SageMakerEndpoint, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hosted.up(spec("v1", 1, 1.0))
+    alarms = alarms_of(hosted)["v1"]
+    assert sorted(alarms) == [
+        "errors-1h-5min",
+        "errors-1h-5min-long",
+        "errors-1h-5min-short",
+        "errors-3d-6h",
+        "errors-3d-6h-long",
+        "errors-3d-6h-short",
+        "errors-6h-30min",
+        "errors-6h-30min-long",
+        "errors-6h-30min-short",
+    ]
+    # The page pair: error rate over 1 h and over 5 min, each at 14.4 x the allowed 0.1 %.
+    long = alarms["errors-1h-5min-long"]
+    queries = {query["Id"]: query for query in long["Metrics"]}
+    assert queries["error_rate"]["Expression"] == ("IF(requests >= 10, errors / requests, 0)")
+    assert queries["errors"]["MetricStat"]["Metric"]["MetricName"] == "Invocation5XXErrors"
+    assert queries["requests"]["MetricStat"]["Metric"]["MetricName"] == "Invocations"
+    assert queries["requests"]["MetricStat"]["Metric"]["Dimensions"] == [
+        {"Name": "EndpointName", "Value": "houses"},
+        {"Name": "VariantName", "Value": "v1"},
+    ]
+    assert queries["errors"]["MetricStat"]["Period"] == 3600
+    assert long["Threshold"] == pytest.approx(0.0144)
+    assert long["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+    short = {q["Id"]: q for q in alarms["errors-1h-5min-short"]["Metrics"]}
+    assert short["errors"]["MetricStat"]["Period"] == 300
+    # CloudWatch looks back at most a day: the ticket pair's 3 days become one.
+    ticket = {q["Id"]: q for q in alarms["errors-3d-6h-long"]["Metrics"]}
+    assert ticket["errors"]["MetricStat"]["Period"] == 86400
+    assert alarms["errors-3d-6h-long"]["Threshold"] == pytest.approx(0.001)
+    page = alarms["errors-1h-5min"]
+    assert page["AlarmRule"] == (
+        'ALARM("stainless-houses-v1-errors-1h-5min-long") AND '
+        'ALARM("stainless-houses-v1-errors-1h-5min-short")'
+    )
+    assert page["AlarmActions"] == [TOPIC] and "14.4x" in page["AlarmDescription"]
+    assert "AlarmActions" not in long or long["AlarmActions"] == []  # only composites notify
+
+    hosted.up(None)  # a re-run: the same alarms, updated in place, no duplicates
+    assert sorted(alarms_of(hosted)["v1"]) == sorted(alarms)
+
+    hosted.down()
+    assert alarms_of(hosted) == {}
+
+
+def test_model_yaml_slo_becomes_the_endpoint_alarm_settings(bake) -> None:  # type: ignore[no-untyped-def]
+    import yaml
+    from stainless.project.config import load_config
+    from stainless.project.hosting import endpoint_settings
+
+    project = bake()
+    path = project / "model.yaml"
+    config = yaml.safe_load(path.read_text())
+    config["monitoring"] = {
+        "slo": {"error_rate": 0.01, "latency_p95_ms": 300, "alarm_actions": [TOPIC]}
+    }
+    path.write_text(yaml.safe_dump(config))
+    settings = endpoint_settings(load_config(project, env="aws"))
+    assert settings.slo == SloAlarms(0.01, 300, 10, (TOPIC,))
+    config["monitoring"]["slo"]["enabled"] = False
+    path.write_text(yaml.safe_dump(config))
+    assert endpoint_settings(load_config(project, env="aws")).slo is None

@@ -98,6 +98,17 @@ class DataCapture:
 
 
 @dataclass(frozen=True)
+class SloAlarms:
+    """Objectives a cloud endpoint turns into alarms per variant (model.yaml ``monitoring.slo``;
+    SageMaker: CloudWatch burn-rate alarms)."""
+
+    error_rate: float  # allowed share of failed requests, e.g. 0.001
+    latency_p95_ms: float | None = None
+    min_requests: int = 10
+    alarm_actions: tuple[str, ...] = ()  # ARNs notified when an alarm fires (e.g. SNS topics)
+
+
+@dataclass(frozen=True)
 class EndpointSettings:
     """How a cloud endpoint hosts its variants (model.yaml ``resources.serve`` and ``hosting``);
     the local endpoint ignores them. ``container_env`` is handed to every variant's container:
@@ -108,6 +119,7 @@ class EndpointSettings:
     autoscaling: Autoscaling | None = None
     data_capture: DataCapture | None = None
     container_env: dict[str, str] = field(default_factory=dict)
+    slo: SloAlarms | None = None
 
 
 @runtime_checkable

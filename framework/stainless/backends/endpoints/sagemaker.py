@@ -5,17 +5,12 @@
 instead (CI knows the image it pushed); instance type and count default to the
 :class:`EndpointSettings` built from model.yaml (``resources.serve``, ``hosting``). Each variant is
 a SageMaker model (our image + the version's model.tar.gz on S3, ``VariantSpec.model_data``);
-adding or removing a variant creates a new endpoint config and calls ``update_endpoint``
-(SageMaker's blue/green update, no downtime); weights change in place with
-``update_endpoint_weights_and_capacities``. Counters come from the CloudWatch metrics SageMaker
-publishes per variant (one-minute resolution, a few minutes late).
+adding or removing one is a new endpoint config + ``update_endpoint`` (blue/green, no
+downtime); weights change in place. Counters: SageMaker's per-variant CloudWatch metrics.
 
-Autoscaling: every variant is registered with Application Auto Scaling as a scalable target with
-a target-tracking policy on ``SageMakerVariantInvocationsPerInstance``. SageMaker refuses to
-update an endpoint away from a variant that is still a scalable target, so a variant is
-deregistered before the update that removes it; a new variant is registered once the update
-that adds it is in service; kept variants keep their registration and their current instance
-count. The endpoint config carries a DataCaptureConfig when the settings ask for one.
+Every variant has an autoscaling target (sagemaker_scaling) and SLO alarms (sagemaker_alarms),
+deregistered before the update that removes it (SageMaker refuses otherwise), registered once
+the update that adds it is in service. The endpoint config carries a DataCaptureConfig if asked.
 """
 
 from __future__ import annotations
@@ -36,6 +31,7 @@ from stainless.backends.endpoints import (
     VariantInfo,
     VariantSpec,
 )
+from stainless.backends.endpoints.sagemaker_alarms import VariantAlarms, VariantAttachments
 from stainless.backends.endpoints.sagemaker_metrics import variant_counters
 from stainless.backends.endpoints.sagemaker_scaling import VariantScaling, data_capture_config
 from stainless.backends.sagemaker_local import local_mode_requested, sagemaker_client
@@ -115,7 +111,10 @@ class SageMakerEndpoint:
         self.sagemaker = sagemaker_client(session, self.local_mode)
         self.cloudwatch = session.client("cloudwatch", config=client_config())
         scaling = session.client("application-autoscaling", config=client_config())
-        self.scaling = VariantScaling(scaling, name, self.settings.autoscaling, self._error)
+        self.scaling = VariantAttachments(  # registered and deregistered with each variant
+            VariantScaling(scaling, name, self.settings.autoscaling, self._error),
+            VariantAlarms(self.cloudwatch, name, self.settings.slo, self._error),
+        )
 
     @classmethod
     def from_uri(
