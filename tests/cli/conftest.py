@@ -13,7 +13,14 @@ from stainless.workspace import open_workspace
 
 
 @pytest.fixture
+def runner() -> CliRunner:
+    """click's runner: a command in this process, on real files."""
+    return CliRunner()
+
+
+@pytest.fixture
 def project_dir(bake) -> Iterator[Path]:  # type: ignore[no-untyped-def]
+    """A baked project whose first run was promoted: its local endpoint serves version 1."""
     project_dir = bake()
     assert run_lifecycle(open_workspace(project_dir), "run-1", in_process=True).ok
     try:

@@ -2,14 +2,7 @@
 
 from pathlib import Path
 
-import pytest
-from click.testing import CliRunner
 from stainless.cli import COMMANDS, main
-
-
-@pytest.fixture
-def runner() -> CliRunner:
-    return CliRunner()
 
 
 def test_every_command_has_help(runner):

@@ -4,14 +4,7 @@ twice, its JSON report, then the versions it made."""
 import json
 from pathlib import Path
 
-import pytest
-from click.testing import CliRunner
 from stainless.cli import main
-
-
-@pytest.fixture
-def runner() -> CliRunner:
-    return CliRunner()
 
 
 def test_new_run_versions_rollback(runner, tmp_path: Path):

@@ -3,14 +3,7 @@
 import json
 from pathlib import Path
 
-import pytest
-from click.testing import CliRunner
 from stainless.cli import main
-
-
-@pytest.fixture
-def runner() -> CliRunner:
-    return CliRunner()
 
 
 def test_single_stage_commands_share_a_run_id(runner, tmp_path: Path):

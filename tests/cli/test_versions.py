@@ -2,14 +2,7 @@
 
 from pathlib import Path
 
-import pytest
-from click.testing import CliRunner
 from stainless.cli import main
-
-
-@pytest.fixture
-def runner() -> CliRunner:
-    return CliRunner()
 
 
 def test_rollback_restores_an_archived_version(runner, tmp_path: Path):
