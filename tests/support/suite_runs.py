@@ -20,8 +20,12 @@ def bake(out: Path) -> Path:
     return out / "house-prices"
 
 
-def run_pytest(project: Path, *args: str) -> tuple[subprocess.CompletedProcess[str], float]:
+def run_pytest(
+    project: Path, *args: str, cache: Path | None = None
+) -> tuple[subprocess.CompletedProcess[str], float]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("STAINLESS_", "PYTEST_"))}
+    if cache is not None:
+        env["XDG_CACHE_HOME"] = str(cache)
     started = time.monotonic()
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-rA", *args],

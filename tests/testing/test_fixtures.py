@@ -32,7 +32,7 @@ def test_a_data_scientists_test_gets_a_trained_model_and_a_client(tmp_path: Path
     project = bake(tmp_path)
     (project / "tests" / "test_own.py").write_text(OWN_TEST)
     before = files_of(project)
-    result, _ = run_pytest(project, "tests/test_own.py", "-s")
+    result, _ = run_pytest(project, "tests/test_own.py", "-s", cache=tmp_path / "cache")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "FIXTURES-OK" in result.stdout and "stainless::" not in result.stdout
     assert files_of(project) == before  # the sandbox is elsewhere

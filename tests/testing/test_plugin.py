@@ -15,7 +15,7 @@ def test_generated_repository_passes_the_suite_and_leaves_no_trace(
 ) -> None:
     project = bake(tmp_path)
     before = files_of(project)
-    result, seconds = run_pytest(project)
+    result, seconds = run_pytest(project, cache=tmp_path / "cache")
     assert result.returncode == 0, result.stdout + result.stderr
     for name in (
         "test_model_yaml_is_valid",
@@ -33,6 +33,8 @@ def test_generated_repository_passes_the_suite_and_leaves_no_trace(
     assert "PASSED tests/test_example.py" in result.stdout
     # Its speed is measured by benchmarks/lifecycle.py (pytest_vs_plain), not timed here.
     assert files_of(project) == before  # no .stainless/, no .hypothesis/
+    # Hypothesis's unicode tables are kept in the user's cache, not rebuilt every session.
+    assert list((tmp_path / "cache" / "stainless" / "hypothesis" / "unicode_data").rglob("*.gz"))
 
 
 @pytest.mark.integration
