@@ -22,7 +22,7 @@ def test_every_aws_client_shares_one_retry_and_timeout_config(monkeypatch) -> No
         _sagemaker_client("eu-west-1", None, False),
         endpoint.sagemaker,
         endpoint.cloudwatch,
-        endpoint.scaling.client,
+        *(part.client for part in endpoint.scaling.parts),  # autoscaling, CloudWatch alarms
         SecretsManagerStore()._client("eu-west-1"),
         ParameterStore()._client("eu-west-1"),
     ]
