@@ -84,13 +84,7 @@ def build_spec(
     rollout_interval_s: int | None = None,
 ) -> dict[str, Any]:
     """The spec of ``config``'s DAG for ``target`` (``local`` or ``aws``)."""
-    if target not in TARGETS:
-        raise ConfigError(
-            f"unknown DAG target {target!r}", key="--target", expected=" or ".join(TARGETS)
-        )
-    retry_policy = dict(RETRIES)
-    if retries is not None:
-        retry_policy["retries"] = max(0, int(retries))
+    retry_policy = _retry_policy(target, retries)
     rollout = dict(ROLLOUT)
     # The sensor looks as often as model.yaml's rollout.tick_seconds and gives up a little after
     # the rollout's own deadline (by then the state machine has decided on its own).
@@ -172,13 +166,7 @@ def build_monitor_spec(
 ) -> dict[str, Any]:
     """The spec of ``config``'s monitoring DAG: one check per ``monitoring.schedule``, then,
     when the check asks for it, the asset event that schedules the training DAG."""
-    if target not in TARGETS:
-        raise ConfigError(
-            f"unknown DAG target {target!r}", key="--target", expected=" or ".join(TARGETS)
-        )
-    retry_policy = dict(RETRIES)
-    if retries is not None:
-        retry_policy["retries"] = max(0, int(retries))
+    retry_policy = _retry_policy(target, retries)
     monitoring = config.raw.get("monitoring", {})
     return {
         "format": SPEC_FORMAT,
@@ -222,3 +210,15 @@ def json_config(config: ModelConfig) -> dict[str, Any]:
             fix="quote dates and other special values, e.g. since: '2024-01-01'",
         ) from None
     return json.loads(text)
+
+
+def _retry_policy(target: str, retries: int | None) -> dict[str, Any]:
+    """Checks ``target`` and gives the task retry policy (``retries`` overrides the count)."""
+    if target not in TARGETS:
+        raise ConfigError(
+            f"unknown DAG target {target!r}", key="--target", expected=" or ".join(TARGETS)
+        )
+    retry_policy = dict(RETRIES)
+    if retries is not None:
+        retry_policy["retries"] = max(0, int(retries))
+    return retry_policy

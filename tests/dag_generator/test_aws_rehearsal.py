@@ -53,6 +53,7 @@ from support.model_image import (
     docker_or_skip,
 )
 from support.moto_server import route_composite_alarms
+from support.processes import stop
 
 pytestmark = [
     pytest.mark.airflow,
@@ -492,14 +493,7 @@ def fakesnow(services: Services, tmp_path: Path) -> Iterator[dict[str, str]]:
             "password": password,
         }
     finally:
-        if process.stdout is not None:
-            process.stdout.close()
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
 
 
 def test_a_snowflake_preprocess_in_a_processing_job_reads_its_password_from_secrets_manager(

@@ -16,6 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 from support.model_image import free_port
+from support.processes import stop
 
 
 @contextmanager
@@ -64,11 +65,7 @@ def docker_registry(folder: Path, users: dict[str, str] | None = None) -> Iterat
             time.sleep(0.2)
         yield address
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop(process)
         log.close()
 
 

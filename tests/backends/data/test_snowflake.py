@@ -33,6 +33,7 @@ from stainless.backends.data import DataSource, open_source
 from stainless.backends.data.snowflake_settings import SnowflakeSettings
 from stainless.core.errors import BackendError, MissingExtraError
 from stainless.core.uris import parse_uri
+from support.processes import stop
 from support.venv_suite import assert_passes_in_venv
 
 pytestmark = pytest.mark.integration
@@ -157,14 +158,7 @@ def fakesnow_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FakeSn
         port = int(re.search(r"\d+", line).group())  # type: ignore[union-attr]
         yield FakeSnowflake(port, private_key, other_key)
     finally:
-        if process.stdout is not None:
-            process.stdout.close()
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
         log_file.close()
 
 
