@@ -146,7 +146,9 @@ def run_monitor(
     if notify:
         result = replace(result, notification=claim_notifications(project, result, now))
     else:
-        result = replace(result, notification=Notification(False, "--no-notify"))
+        result = replace(
+            result, notification=Notification(False, "notifications off (--no-notify)")
+        )
     html = render_report(result)
     project.store.put_bytes(report_key, html.encode())
     project.store.put_bytes(result_key, json.dumps(result.to_dict(), indent=2).encode())
