@@ -18,7 +18,9 @@ bins + nulls; categorical: reference categories + ``other`` + nulls):
 
 A feature *drifted* when its p-value, corrected for testing every feature at once (Holm by
 default: the chance of any false alarm in a check stays <= ``alpha``), is below ``alpha`` AND its
-PSI reaches ``min_psi`` (so a huge sample does not alarm on a change too small to matter).
+PSI reaches ``min_psi`` (so a huge sample does not alarm on a change too small to matter). The
+prediction is tested on ``prediction_share`` of ``alpha`` (half by default), the features share
+the rest: one column that summarises the model is not drowned among dozens of features.
 Nothing is claimed below ``min_rows`` current rows.
 """
 
@@ -50,10 +52,13 @@ class DriftSettings:
     min_psi: float = 0.1
     min_rows: int = 100
     correction: Correction = "holm"
+    # The prediction is one column but the model's whole answer: it gets this share of alpha to
+    # itself, the features share the rest (weighted Bonferroni: the total stays <= alpha).
+    prediction_share: float = 0.5
 
     @classmethod
     def from_mapping(cls, section: Mapping[str, object]) -> DriftSettings:
-        known = {"alpha", "min_psi", "min_rows", "correction"}
+        known = {"alpha", "min_psi", "min_rows", "correction", "prediction_share"}
         return cls(**{k: v for k, v in section.items() if k in known})  # type: ignore[arg-type]
 
 
@@ -284,10 +289,18 @@ def detect(
     pred = None
     if reference.prediction is not None and current.prediction is not None:
         pred = compare(reference.prediction, current.prediction)
-    # The prediction is one more hypothesis in the same family.
-    tested = [*raw, *([pred] if pred is not None else [])]
-    adjusted = adjust([r.p_value for r in tested], settings.correction)
-    decided = [_decide(r, p, settings) for r, p in zip(tested, adjusted, strict=True)]
+    # The prediction is tested on its own share of alpha; the features are corrected among
+    # themselves on the rest. Adjusted p-values are scaled by the share, so every column is
+    # drifted when its adjusted p < alpha (and PSI >= min_psi).
+    share = settings.prediction_share if pred is not None and settings.correction != "none" else 0
+    adjusted = [
+        min(1.0, p / (1 - share)) for p in adjust([r.p_value for r in raw], settings.correction)
+    ]
+    decided = [_decide(r, p, settings) for r, p in zip(raw, adjusted, strict=True)]
+    if pred is not None:
+        decided.append(
+            _decide(pred, min(1.0, pred.p_value / share) if share else pred.p_value, settings)
+        )
     if since:
         decided = [_replace(r, since=since.get(r.feature)) if r.drifted else r for r in decided]
     features = tuple(decided[: len(raw)])
