@@ -135,14 +135,16 @@ def shift(
     return current.reset_index(drop=True)
 
 
-def make_trials(trials: int, seed: int, datasets: list[str]) -> dict[str, list[dict]]:
+def make_trials(
+    trials: int, seed: int, datasets: list[str], shifts: tuple[str, ...] = SHIFTS
+) -> dict[str, list[dict]]:
     rng = np.random.default_rng(seed)
     out: dict[str, list[dict]] = {}
     for dataset in datasets:
         frame = load(dataset)
         items = []
         for window in WINDOWS:
-            for kind in SHIFTS:
+            for kind in shifts:
                 for t in range(trials * 5 if kind == "none" else trials):
                     order = rng.permutation(len(frame))
                     reference = order[: len(frame) - HOLDOUT]
@@ -268,13 +270,23 @@ def main() -> None:
         default="breast_cancer,diabetes",
         help="comma-separated: breast_cancer,diabetes",
     )
+    parser.add_argument(
+        "--shifts",
+        default=",".join(SHIFTS),
+        help="comma-separated subset of the shifts (none is always run), e.g. "
+        "label+15pt,label+30pt: more trials of the cells that matter in the same time",
+    )
     args = parser.parse_args()
+    shifts = ("none", *(s for s in args.shifts.split(",") if s and s != "none"))
+    unknown = [s for s in shifts if s not in SHIFTS]
+    if unknown:
+        sys.exit(f"error: unknown shift(s) {', '.join(unknown)}; choose from {', '.join(SHIFTS)}")
     if not EVIDENTLY_PYTHON.exists():
         sys.exit(
             f"error: Evidently's venv is missing ({EVIDENTLY_PYTHON}); "
             "run `bash .ci/evidently-setup.sh` (make benchmarks does)"
         )
-    trials = make_trials(args.trials, args.seed, args.datasets.split(","))
+    trials = make_trials(args.trials, args.seed, args.datasets.split(","), shifts)
     rng = np.random.default_rng(args.seed + 1)
     bigs = {dataset: big_table(load(dataset), rng) for dataset in trials}
     alarms, our_speed = ours(trials, bigs)
