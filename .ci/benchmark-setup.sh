@@ -5,7 +5,9 @@
 # The anchors load the same scikit-learn artifact as our server, so their venvs get the
 # project's exact scikit-learn, numpy, pandas and joblib versions. Idempotent; `make benchmarks`
 # runs it. A missing wrk or MLServer is an error: the benchmarks refuse to run without them.
-set -euo pipefail
+set -Eeuo pipefail
+# Loud, not just non-zero: say which step failed (make stops there; no benchmark runs).
+trap 'echo "benchmark-setup: FAILED (exit $?) at line $LINENO: $BASH_COMMAND" >&2' ERR
 cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
 BIN=.venv/bin

@@ -113,7 +113,7 @@ class Houses:
     def __init__(self) -> None:
         self.model = joblib.load(os.environ["BENCH_MODEL"])
 
-    @bentoml.api(batchable=True, max_batch_size=32, max_latency_ms=1000)
+    @bentoml.api(batchable=True, max_batch_size=64, max_latency_ms=1000)
     def predict(self, houses: list[House]) -> list[float]:
         rows = pd.DataFrame.from_records([h.model_dump() for h in houses], columns=FEATURES)
         return self.model.predict(rows).tolist()
@@ -182,7 +182,7 @@ def mlserver_folder(model_dir: Path, folder: Path, port: int, workers: int) -> P
                 "name": "houses",
                 "implementation": "mlserver_sklearn.SKLearnModel",
                 "parameters": {"uri": "./model.joblib"},
-                "max_batch_size": 32,
+                "max_batch_size": 64,
                 "max_batch_time": 0.002,
             }
         )
@@ -323,6 +323,7 @@ def main() -> None:
     if not MLSERVER.exists():
         raise SystemExit(REFUSE.format(what=f"MLServer is not installed in {MLSERVER.parent}"))
 
+    load_at_start = os.getloadavg()[0]
     folder = Path(tempfile.mkdtemp(prefix="stainless-bench-model-"))
     results: dict[str, dict[str, Any]] = {}
     try:
@@ -391,6 +392,7 @@ def main() -> None:
         "seconds": args.seconds,
         "cpus": os.cpu_count(),
         "load_average": round(os.getloadavg()[0], 1),
+        "load_average_start": round(load_at_start, 1),
         "client": "wrk",
     }
     for key in ("batched_vs_per_row", "batched_vs_mlserver", "p99_over_single_p50"):

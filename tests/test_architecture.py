@@ -57,7 +57,6 @@ WITHOUT_OWN_TEST_MODULE = {
     "stainless.pipeline.stages",
     "stainless.pipeline.stages.decide",
     "stainless.pipeline.stages.deploy",
-    "stainless.pipeline.stages.evaluate",
     "stainless.pipeline.stages.finalize",
     "stainless.pipeline.stages.preprocess",
     "stainless.project.datasets",

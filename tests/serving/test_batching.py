@@ -81,6 +81,34 @@ def test_a_bad_request_fails_alone_with_its_own_status(batch_model: Any) -> None
     assert metric(app, 'stainless_validation_failures_total{kind="request"}') == 1
 
 
+def test_a_lone_request_never_waits_but_under_load_requests_wait_for_company(
+    batch_model: Any,
+) -> None:
+    app = create_app(batch_model, ServingSettings(max_batch_size=8, max_batch_wait_ms=400))
+
+    async def go() -> tuple[list[float], list[int]]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://model") as client:
+
+            async def one(x: int, after: float = 0) -> tuple[float, int]:
+                await asyncio.sleep(after)
+                started = time.perf_counter()
+                answer = await client.post("/invocations", content=b'{"x": %d}' % x, headers=JSON)
+                return time.perf_counter() - started, answer.json()["batch"]
+
+            # Light traffic: one request at a time, each goes at once (no 400 ms wait).
+            alone = [await one(x) for x in (1, 2, 3)]
+            # Heavy traffic: a batch of several ran, so a request that then finds the model
+            # idle waits for company, and one arriving 50 ms later joins its batch.
+            await asyncio.gather(*(one(x) for x in (1, 2, 3, 4)))
+            first, second = await asyncio.gather(one(5), one(6, after=0.05))
+            return [seconds for seconds, _ in alone], [first[1], second[1]]
+
+    lone_seconds, sizes = asyncio.run(go())
+    assert max(lone_seconds) < 0.3, lone_seconds
+    assert sizes == [2, 2]
+
+
 def test_ping_answers_while_a_slow_batch_runs(batch_model: Any) -> None:
     app = create_app(batch_model, ServingSettings(max_batch_wait_ms=0))
 

@@ -2,11 +2,15 @@
 function (``predict_batch`` / ``@stainless.batch``).
 
 A vectorised model answers 32 rows for little more than the price of one, so under load the
-server hands the model whatever requests are waiting, up to ``serving.max_batch_size``. A
-request that arrives while the model is idle waits at most ``serving.max_batch_wait_ms`` for
-company; requests that arrive while a batch runs are already waiting, so they go in the next
-batch as soon as the model is free. Batch size therefore follows the load: one request at a
-time when traffic is light, full batches when it is heavy.
+server hands the model whatever requests are waiting, up to ``serving.max_batch_size``.
+Requests that arrive while a batch runs are already waiting, so they go in the next batch as
+soon as the model is free. A request that finds the model idle goes at once when traffic is
+light (the last batch held one request), so a lone request never waits; under load (the last
+batch held several) it waits at most ``serving.max_batch_wait_ms`` for company. Without that
+wait, the first request to arrive after each batch would be sent alone while the others are
+still being read, and every such batch of one pays the model's whole fixed cost. Batch size
+therefore follows the load: one request at a time when traffic is light, full batches when it
+is heavy.
 
 Batches run one at a time on a dedicated thread, never on the event loop: ``/ping``, metrics
 and the parsing and validation of the next requests go on while the model works. Workers
@@ -50,6 +54,9 @@ class AdaptiveBatcher:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._pending: list[tuple[Any, asyncio.Future[Outcome], float]] = []
         self._running = False
+        # Whether the last batch held several requests: the load is heavy, and a request that
+        # finds the model idle is likely to have company within max_wait_s.
+        self._busy = False
         self._timer: asyncio.TimerHandle | None = None
         self._task: asyncio.Task[None] | None = None  # held: the loop keeps tasks weakly
 
@@ -61,7 +68,7 @@ class AdaptiveBatcher:
         future: asyncio.Future[Outcome] = loop.create_future()
         self._pending.append((request, future, time.monotonic()))
         if not self._running:
-            if len(self._pending) >= self.max_size or self.max_wait_s <= 0:
+            if len(self._pending) >= self.max_size or self.max_wait_s <= 0 or not self._busy:
                 self._dispatch()
             elif self._timer is None:
                 self._timer = loop.call_later(self.max_wait_s, self._dispatch)
@@ -88,6 +95,7 @@ class AdaptiveBatcher:
 
     async def _execute(self, taken: list[tuple[Any, asyncio.Future[Outcome], float]]) -> None:
         loop = asyncio.get_running_loop()
+        self._busy = len(taken) > 1
         try:
             self._observe(len(taken))
             outcomes = await loop.run_in_executor(

@@ -1,10 +1,11 @@
 """Run the app under uvicorn: one process, or several workers each loading the same model.
 
-Worker processes are started by uvicorn (spawn), so they rebuild the app from a small JSON
-spec in the environment instead of inheriting objects from the parent. They share the listening
-socket (the kernel spreads connections), a metrics directory (prometheus-client's multiprocess
-mode: any worker's ``/metrics`` reports all of them) and nothing else: each has its own data
-capture writer, whose files have unique names, so workers never write the same object.
+Worker processes are spawned (serving/workers.py), so they rebuild the app from a small JSON
+spec in the environment instead of inheriting objects from the parent. Each listens on its own
+socket of one SO_REUSEPORT group (the kernel spreads connections evenly), and they share a
+metrics directory (prometheus-client's multiprocess mode: any worker's ``/metrics`` reports all
+of them) and nothing else: each has its own data capture writer, whose files have unique
+names, so workers never write the same object.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from stainless.serving.chaos import ChaosSettings, with_chaos
 from stainless.serving.loading import ServedModel, load_artifacts, load_registered, read_manifest
 from stainless.serving.metrics import MULTIPROC_ENV
 from stainless.serving.settings import ServingSettings
+from stainless.serving.workers import run_workers
 
 log = logging.getLogger("stainless.serving")
 SPEC_ENV = "STAINLESS_SERVE_SPEC"
@@ -120,12 +122,9 @@ def run_server(
     metrics_dir = tempfile.mkdtemp(prefix="stainless-metrics-")
     os.environ[MULTIPROC_ENV] = metrics_dir
     try:
-        uvicorn.run(
-            "stainless.serving.server:app_from_environment",
-            factory=True,
-            workers=workers,
-            **options,
-        )
+        # Not uvicorn's workers=N: they share one socket, and one of them accepts every
+        # connection opened at once (see serving/workers.py).
+        run_workers("stainless.serving.server:app_from_environment", options, workers)
     finally:
         del os.environ[MULTIPROC_ENV]
         shutil.rmtree(metrics_dir, ignore_errors=True)

@@ -16,8 +16,8 @@ class ServingSettings:
 
     max_body_bytes: int = 6 * 1024 * 1024
     max_batch_items: int = 1000
-    max_batch_size: int = 32
-    max_batch_wait_ms: float = 0.0
+    max_batch_size: int = 64
+    max_batch_wait_ms: float = 2.0
     capture_sample_rate: float = 0.05
     capture_max_queue: int = 10_000
     capture_flush_seconds: float = 10.0

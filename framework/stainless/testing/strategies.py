@@ -81,9 +81,13 @@ def broken_requests(schema: dict[str, Any]) -> Any:
     value of another JSON type, or the whole request replaced."""
     from hypothesis import strategies as st
 
+    # Built once: hypothesis-jsonschema canonicalises and resolves the whole schema each time
+    # a strategy is made, which costs far more than drawing from it.
+    valid = valid_requests(schema)
+
     @st.composite
     def build(draw: Any) -> BrokenRequest:
-        request = draw(valid_requests(schema))
+        request = draw(valid)
         choices = ["replace the request"]
         if isinstance(request, dict):
             if any(key in request for key in schema.get("required", [])):

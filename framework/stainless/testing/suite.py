@@ -220,6 +220,10 @@ def test_valid_requests_get_valid_responses(
         except Exception as exc:  # the validator cannot read the response at all
             raise AssertionError(not_json(file, exc, request)) from None
 
+    if stainless_model.batches:
+        from stainless.testing.agreement import batches_get_valid_responses
+
+        check = batches_get_valid_responses(stainless_model, file, settings(pytestconfig))
     problem = None
     try:
         check()
@@ -333,8 +337,10 @@ def test_metric_computes_on_the_validation_rows(
     fields = (config["response_field"], config["score_field"])
     problem = None
     try:
+        # Through the batch function when there is one (the server's path under load): the
+        # metric is what is checked here, not the latency of lone requests.
         predictions, scores, _ = score(
-            stainless_model, requests, fields, config.metric in SCORE_METRICS
+            stainless_model, requests, fields, config.metric in SCORE_METRICS, batch_size=64
         )
     except StainlessError as exc:
         problem = exc.render()

@@ -10,10 +10,11 @@ their composite. Only composites carry the ``alarm_actions``.
 
 Each window is one period (EvaluationPeriods 1). CloudWatch lets an alarm look back at most seven
 days when its period is an hour or more (one day below that: the PutMetricAlarm reference), so
-every window of the workbook's pairs, the 3-day one included, fits as it is. Alarm names are deterministic (``stainless-ENDPOINT-VARIANT-...``): putting them again
-updates them, so :meth:`VariantAlarms.register` is idempotent; it also deletes this variant's
-alarms the settings no longer ask for. Driven like autoscaling: registered when a variant is
-deployed, deregistered when it is removed or the endpoint is deleted.
+every window of the workbook's pairs, the 3-day one included, fits as it is. Alarm names are
+deterministic (``stainless-ENDPOINT-VARIANT-...``): putting them again updates them, so
+:meth:`VariantAlarms.register` is idempotent; it also deletes this variant's alarms the settings
+no longer ask for. Driven like autoscaling: registered when a variant is deployed, deregistered
+when it is removed or the endpoint is deleted.
 """
 
 from __future__ import annotations
