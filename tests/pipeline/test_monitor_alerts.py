@@ -9,14 +9,20 @@ import html
 import io
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
 import pytest
 import yaml
+from stainless.monitoring.drift import DriftResult, DriftSettings
+from stainless.monitoring.episodes import Finding
+from stainless.monitoring.quality import QualityResult
+from stainless.monitoring.slo import DEFAULT_WINDOWS, BurnAlert, SloResult
 from stainless.pipeline.monitor import run_monitor
-from stainless.pipeline.monitor_alerts import claim
+from stainless.pipeline.monitor_alerts import claim, findings_of
+from stainless.pipeline.monitor_result import MonitorResult
 from stainless.pipeline.monitor_retrain import read_state
 from stainless.pipeline.runner import run_lifecycle
 from stainless.pipeline.stages.preprocess import load_split
@@ -25,9 +31,30 @@ from stainless.workspace import Workspace, open_workspace
 from stainless.workspace.layout import predictions_key
 from support.slack import notify_through
 
-pytestmark = pytest.mark.integration
 T0 = datetime(2026, 3, 1, 10, tzinfo=UTC)
 FEATURES = ["area_sqm", "bedrooms", "age_years", "distance_km", "neighborhood"]
+
+
+def test_what_a_check_says_per_alert_kind_and_what_it_cannot_judge() -> None:
+    burn = BurnAlert(DEFAULT_WINDOWS[0], 20.0, 30.0, 0.02, 0.03)
+    result = MonitorResult(
+        model="house-prices", version=1, run_id="run-1", checked_at=T0, since=T0, records=0,
+        rows=40, first_seen=None, last_seen=None,
+        drift=DriftResult("insufficient_data", DriftSettings(), 40), result_key="k",
+        report_key="r", report_url="u", alerted=True,
+        quality=QualityResult("dropped", "rmse", "minimize", 150, 1.0),
+        slo=SloResult("breached", 0.001, 200.0, (burn,), latency_breached=True),
+    )  # fmt: skip
+    assert findings_of(result) == [  # too few rows: drift is not judged at all
+        Finding("quality_drop", True),
+        Finding("slo_burn", True, ("page", "latency")),
+    ]
+    calm = replace(
+        result,
+        quality=replace(result.quality, status="insufficient_data"),
+        slo=SloResult("no_traffic", 0.001, None),
+    )
+    assert findings_of(calm) == []
 
 
 @pytest.fixture
@@ -78,6 +105,7 @@ def titles(stub) -> list[str]:  # type: ignore[no-untyped-def]
     return [html.unescape(m["text"]) for m in stub.messages]
 
 
+@pytest.mark.integration
 def test_one_episode_one_alert_new_columns_reminders_and_resolved(
     project_dir: Path, slack_stub, monkeypatch: pytest.MonkeyPatch
 ) -> None:  # type: ignore[no-untyped-def]
@@ -125,6 +153,7 @@ def test_one_episode_one_alert_new_columns_reminders_and_resolved(
     assert read_state(open_workspace(project_dir))["episodes"] == {}
 
 
+@pytest.mark.integration
 def test_a_repeat_of_zero_notifies_every_check_and_no_notify_leaves_episodes_alone(
     project_dir: Path, slack_stub, monkeypatch: pytest.MonkeyPatch
 ) -> None:  # type: ignore[no-untyped-def]
@@ -145,6 +174,7 @@ def test_a_repeat_of_zero_notifies_every_check_and_no_notify_leaves_episodes_alo
     assert len(slack_stub.messages) == 2
 
 
+@pytest.mark.integration
 def test_two_overlapping_checks_announce_an_episode_once(project_dir: Path) -> None:
     """Both checks found the same new drift; the conditional write lets one of them claim it."""
     project = open_workspace(project_dir)
