@@ -47,12 +47,17 @@ test: setup
 test-fast: setup
 	$(BIN)/pytest -m "not integration and not docker and not airflow and not sagemaker"
 
-# The aws target's SageMaker jobs and endpoints under SageMaker's local mode (docs/rehearsal.md).
+# The aws target's SageMaker jobs and endpoints under SageMaker's local mode, then the rendered
+# aws DAG end to end under `airflow dags test` on local mode and a Snowflake preprocess as a
+# local-mode processing job (docs/rehearsal.md).
 rehearsal: setup
 	bash .ci/docker-setup.sh
 	bash .ci/sagemaker-setup.sh
+	bash .ci/airflow-setup.sh
+	bash .ci/snowflake-setup.sh
 	.venv-sagemaker/bin/python -m pytest tests/container/test_sagemaker_local_mode.py -p no:cacheprovider \
 		-p no:unraisableexception -rfEs
+	$(BIN)/pytest tests/dag_generator/test_aws_rehearsal.py tests/backends/test_sagemaker_local_gateway.py -rfEs
 
 # Installs its anchors first (wrk, MLServer, BentoML if it installs): see .ci/benchmark-setup.sh.
 benchmarks: setup

@@ -15,11 +15,13 @@ set -euo pipefail
 # shellcheck source=.ci/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 venv_init airflow
-# boto3 + moto: the aws target's compute backend and its tests; pytest: the airflow-marked tests.
-# Bump the recipe (1) when this package list changes, so an existing venv gets the new packages.
-venv_install "$(deps_stamp 1)" "apache-airflow, the standard provider and stainless (editable)" \
+# [aws,slack]: what docs/production.md tells the workers of an aws DAG to install (boto3 for the
+# SageMaker/S3 backends, slack-sdk for the notifier; the rehearsal found the latter missing);
+# moto: the aws target's tests; pytest: the airflow-marked tests.
+# Bump the recipe (2) when this package list changes, so an existing venv gets the new packages.
+venv_install "$(deps_stamp 2)" "apache-airflow, the standard provider and stainless[aws,slack] (editable)" \
   "apache-airflow>=3.0" "apache-airflow-providers-standard" \
-  -e "$ROOT" "boto3>=1.34" "moto[server]>=5" "pytest>=8" "pytest-timeout>=2.3"
+  -e "$ROOT[aws,slack]" "moto[server]>=5" "pytest>=8" "pytest-timeout>=2.3"
 
 HOME_DIR="$(mktemp -d)"
 trap 'rm -rf "$HOME_DIR"' EXIT

@@ -22,12 +22,16 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
+
+import yaml
 
 from stainless.core.errors import StainlessError
 from stainless.core.ids import new_run_id
 from stainless.pipeline.monitor_result import MonitorResult
 from stainless.pipeline.runner import RolloutOptions, RunReport, run_lifecycle
+from stainless.project.config import CONFIG_FILE
+from stainless.project.yaml_file import load_yaml
 from stainless.testing.slack_stub import SlackStub
 from stainless.workspace import Workspace, open_workspace
 
@@ -52,13 +56,10 @@ RUNS = (
 )
 # The faulty version is a drill: the framework's serving.chaos setting, recorded with the
 # version at training and applied by its server (the example model itself stays clean).
-CHAOS = "\nserving:\n  chaos:\n    error_rate: {rate}\n"
 # Capture every request (the default samples 5 %) so the monitoring step has enough rows
 # within seconds (the example's validation split is 160 rows; a check needs 100).
-CAPTURE_ALL = (
-    "\n# Added by `stainless demo`: capture all traffic for its monitoring step.\n"
-    "serving:\n  capture_sample_rate: 1.0\n  capture_flush_seconds: 0.5\n"
-)
+CAPTURE_ALL = {"capture_sample_rate": 1.0, "capture_flush_seconds": 0.5}
+CAPTURE_NOTE = "# Added by `stainless demo`: capture all traffic for its monitoring step.\n"
 SHIFTS = (
     ("traffic as it came", ()),
     ("traffic with area_sqm shifted up by 2 standard deviations", ("area_sqm=+2sd",)),
@@ -128,9 +129,39 @@ def generate_example(root: Path) -> Path:
             str(template_dir()), no_input=True, output_dir=str(root), overwrite_if_exists=True
         )
     )
-    with (project_dir / "model.yaml").open("a") as config:
-        config.write(CAPTURE_ALL)
+    model_yaml = project_dir / "model.yaml"
+    model_yaml.write_text(with_serving(model_yaml.read_text(), CAPTURE_ALL, note=CAPTURE_NOTE))
     return project_dir
+
+
+def drill_config(model_yaml: str, run: DemoRun) -> str:
+    """``model.yaml``'s text for ``run``: its chaos drill, if any, beside the serving settings
+    already there (a second ``serving:`` block would be refused, and would drop the first)."""
+    if not run.error_rate:
+        return model_yaml
+    return with_serving(model_yaml, {"chaos": {"error_rate": run.error_rate}})
+
+
+def with_serving(text: str, settings: dict[str, Any], note: str = "") -> str:
+    """``text`` (a model.yaml) with ``settings`` merged into its top-level ``serving:`` block,
+    which is rewritten where it stands; appended after ``note`` if there is none. The rest of
+    the file, comments included, stays as the person wrote it."""
+    document = load_yaml(text, CONFIG_FILE) or {}
+    serving = {**(document.get("serving") or {}), **settings}
+    block = yaml.safe_dump({"serving": serving}, sort_keys=False, default_flow_style=False)
+    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    lines = text.splitlines(keepends=True)
+    for key, value in root.value if root is not None else []:
+        if key.value != "serving":
+            continue
+        start = key.start_mark.line
+        # A block ends where the next key starts: keep the comments and blank lines before it.
+        end = value.end_mark.line + (1 if value.end_mark.column else 0)
+        while end > start + 1 and (not lines[end - 1].strip() or lines[end - 1].lstrip()[0] == "#"):
+            end -= 1
+        lines[start:end] = [block]
+        return "".join(lines)
+    return f"{text.rstrip()}\n\n{note}{block}"
 
 
 def run_demo(
@@ -192,8 +223,7 @@ def _one_run(
 ) -> tuple[Workspace, RunReport]:
     view.run_started(attempt, run)
     os.environ["STAINLESS_PARAMS"] = json.dumps(run.params)
-    drill = CHAOS.format(rate=run.error_rate) if run.error_rate else ""
-    model_yaml.write_text(original + drill)
+    model_yaml.write_text(drill_config(original, run))
     project = open_workspace(model_yaml.parent)
     report = run_lifecycle(
         project,

@@ -22,7 +22,7 @@ def test_every_aws_client_shares_one_retry_and_timeout_config(monkeypatch) -> No
         _sagemaker_client("eu-west-1", None, False),
         endpoint.sagemaker,
         endpoint.cloudwatch,
-        endpoint.scaling.client,
+        *(part.client for part in endpoint.scaling.parts),  # autoscaling, CloudWatch alarms
         SecretsManagerStore()._client("eu-west-1"),
         ParameterStore()._client("eu-west-1"),
     ]
@@ -30,3 +30,20 @@ def test_every_aws_client_shares_one_retry_and_timeout_config(monkeypatch) -> No
         config = client.meta.config
         assert config.retries == {"total_max_attempts": 8, "mode": "standard"}, client
         assert (config.connect_timeout, config.read_timeout) == (10, 60)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [(None, 30.0), ("1", 1.0), ("0", 30.0), ("x", 30.0)]
+)
+def test_sagemaker_poll_interval_comes_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch, value: str | None, expected: float
+) -> None:
+    """STAINLESS_SAGEMAKER_POLL_S (the rehearsal sets 1); unset, zero or garbage: the default."""
+    pytest.importorskip("boto3")
+    from stainless.backends.compute.sagemaker import SageMakerCompute
+
+    if value is not None:
+        monkeypatch.setenv("STAINLESS_SAGEMAKER_POLL_S", value)
+    compute = SageMakerCompute("arn:role", "img", "s3://b/p", region="eu-west-1", local_mode=False)
+    assert compute.poll_s == expected
+    assert SageMakerCompute("r", "i", "s3://b/p", region="eu-west-1", poll_s=5).poll_s == 5

@@ -14,15 +14,11 @@ import subprocess
 import sys
 import time
 import uuid
-import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from stainless.container.build import extras_for
-from stainless.container.wheelhouse import project_requirements, wheel_requirements
-from stainless.project.config import config_from_mapping, load_config
 from stainless.project.schemas import load_schemas
 from support.model_image import (
     Built,
@@ -39,52 +35,6 @@ MOTO_ACCOUNT = "123456789012"  # moto's default account; its ECR password is "<a
 
 
 # --- without Docker ------------------------------------------------------------------------
-
-
-def test_extras_follow_the_backends_of_every_environment(bake):
-    defaults = load_config(bake())
-    assert extras_for(defaults) == {"aws", "slack"}  # environments.aws: s3, sagemaker, slack
-    snowflake = load_config(bake(data_source="snowflake"))
-    assert extras_for(snowflake) == {"aws", "slack", "snowflake"}
-    # Secrets fetched from AWS need boto3 in the image even with local backends only.
-    local_only = config_from_mapping(
-        {
-            "name": "house-prices",
-            "owner": "o",
-            "target": "y",
-            "metric": "rmse",
-            "secrets": {"API_KEY": "ssm:///ml/api-key"},
-        },
-        Path("."),
-    )
-    assert extras_for(local_only) == {"aws"}
-
-
-def test_project_requirements_never_include_stainless(bake):
-    requirements = project_requirements(bake())
-    assert requirements and not any(r.lower().startswith("stainless") for r in requirements)
-    assert any(r.startswith("scikit-learn") for r in requirements)
-
-
-def test_wheel_requirements_select_extras_and_linux(tmp_path):
-    wheel = tmp_path / "stainless-9.9.9-py3-none-any.whl"
-    metadata = "\n".join(
-        [
-            "Metadata-Version: 2.3",
-            "Name: stainless",
-            "Version: 9.9.9",
-            "Requires-Dist: click>=8.1",
-            "Requires-Dist: uvloop>=0.19; sys_platform != 'win32'",
-            "Requires-Dist: pywin32; sys_platform == 'win32'",
-            "Requires-Dist: boto3>=1.34; extra == 'aws'",
-            "Requires-Dist: slack-sdk>=3.27; extra == 'slack'",
-            "Requires-Dist: tomli; python_version < '3.11'",
-        ]
-    )
-    with zipfile.ZipFile(wheel, "w") as archive:
-        archive.writestr("stainless-9.9.9.dist-info/METADATA", metadata)
-    assert wheel_requirements(wheel, {"aws"}) == ["click>=8.1", "uvloop>=0.19", "boto3>=1.34"]
-    assert "tomli" in wheel_requirements(wheel, set(), python_version="3.10")
 
 
 def test_unreachable_docker_is_explained(bake):
@@ -311,21 +261,6 @@ def test_login_then_build_push_reach_a_real_registry(built, tmp_path, monkeypatc
         inspected = json.loads(docker("image", "inspect", reference).stdout)[0]
         assert inspected["Id"] == built.image_id
         docker("rmi", reference)
-
-
-def test_login_names_the_registry_when_aws_refuses(monkeypatch, tmp_path):
-    from click.testing import CliRunner
-    from stainless.cli import main
-
-    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")  # nobody answers
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "x")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "y")
-    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
-    registry = "123456789012.dkr.ecr.eu-west-1.amazonaws.com"
-    result = CliRunner().invoke(main, ["container", "login", registry])
-    assert result.exit_code != 0
-    assert f"cannot get an ECR login token for {registry}" in result.output
-    assert "ecr:GetAuthorizationToken" in result.output
 
 
 def wait_for_ping(base: str, container: str, timeout_s: float = 90) -> None:

@@ -6,26 +6,13 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from stainless.cli import main
-from stainless.pipeline.runner import run_lifecycle
-from stainless.workspace import open_workspace
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def project_dir(bake) -> Iterator[Path]:  # type: ignore[no-untyped-def]
-    project_dir = bake()
-    assert run_lifecycle(open_workspace(project_dir), "run-1", in_process=True).ok
-    try:
-        yield project_dir
-    finally:
-        CliRunner().invoke(main, ["endpoint", "down", "-C", str(project_dir)])
 
 
 def stainless(*args: str) -> str:
@@ -84,16 +71,3 @@ def test_up_traffic_status_down(project_dir: Path) -> None:
 
     assert "stopped" in stainless("endpoint", "down", *where)
     assert json.loads(stainless("endpoint", "status", *where, "--json"))["running"] is False
-
-
-def test_traffic_without_a_run_says_what_to_do(bake) -> None:  # type: ignore[no-untyped-def]
-    result = CliRunner().invoke(main, ["traffic", "-C", str(bake())])
-    assert result.exit_code != 0
-    assert "stainless run" in result.output
-
-
-def test_traffic_to_a_stopped_endpoint_says_what_to_do(project_dir: Path) -> None:
-    stainless("endpoint", "down", "-C", str(project_dir))  # `stainless run` left it up
-    result = CliRunner().invoke(main, ["traffic", "-C", str(project_dir)])
-    assert result.exit_code != 0
-    assert "not running" in result.output and "stainless endpoint up" in result.output

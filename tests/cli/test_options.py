@@ -53,3 +53,9 @@ def test_params_are_parsed_as_yaml_and_restored_after_the_command(
 def test_a_param_without_a_value_is_refused():
     result = CliRunner().invoke(configured, ["-p", "alpha"])
     assert result.exit_code == 2 and "'alpha' is not KEY=VALUE" in result.output
+
+
+def test_a_param_value_with_a_key_given_twice_is_refused():
+    result = CliRunner().invoke(configured, ["-p", "layers={a: 1, a: 2}"])
+    assert result.exit_code == 2
+    assert "--param layers" in result.output and "twice" in result.output

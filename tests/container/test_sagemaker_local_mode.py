@@ -21,8 +21,6 @@ import gc
 import importlib.util
 import json
 import os
-import re
-import subprocess
 import tarfile
 import time
 import warnings
@@ -36,6 +34,7 @@ from support.model_image import (
     Built,
     build_example_image,
     docker,
+    docker_host_address,
     docker_or_skip,
     split_file,
 )
@@ -451,15 +450,7 @@ def host_moto() -> Iterator[HostMoto]:
     containers local mode starts can reach (127.0.0.1 inside them is the container)."""
     from moto.server import ThreadedMotoServer
 
-    gateway = docker(
-        "network", "inspect", "bridge", "-f", "{{(index .IPAM.Config 0).Gateway}}"
-    ).stdout.strip()
-    if not gateway:  # the default bridge often leaves it implicit: docker0's own address
-        shown = subprocess.run(
-            ["ip", "-4", "-o", "addr", "show", "dev", "docker0"], capture_output=True, text=True
-        ).stdout
-        gateway = (re.findall(r"inet (\d+\.\d+\.\d+\.\d+)/", shown) or [""])[0]
-    assert re.fullmatch(r"\d+\.\d+\.\d+\.\d+", gateway), f"no docker0 address: {gateway!r}"
+    gateway = docker_host_address()
     server = ThreadedMotoServer(ip_address=gateway, port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()

@@ -5,10 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 from stainless.cli import main
-from support.moto_server import moto_server
 
 from dag_generator.render import read_spec
 
@@ -82,33 +80,6 @@ def test_instance_picks_the_cheapest_fit() -> None:
         main, ["dags", "instance", "--cpus", "2", "--memory-gb", "3", "--kind", "processing"]
     )
     assert result.output.startswith("ml.t3.medium:")
-
-
-@pytest.mark.integration
-def test_upload_to_a_real_s3_api(bake, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import boto3
-    import httpx
-
-    out = tmp_path / "dags"
-    assert (
-        CliRunner().invoke(main, ["dags", "render", "-C", str(bake()), "--out", str(out)]).exit_code
-        == 0
-    )
-    with moto_server(monkeypatch) as url:
-        httpx.post(f"{url}/moto-api/reset").raise_for_status()  # moto state is per process
-        s3 = boto3.client("s3")
-        s3.create_bucket(Bucket="airflow-dags")
-        args = ["dags", "upload", "--bucket", "airflow-dags", "--prefix", "dags", str(out)]
-        first = CliRunner().invoke(main, args)
-        assert first.exit_code == 0, first.output
-        assert first.stdout.splitlines() == [
-            "uploaded: s3://airflow-dags/dags/stainless_house_prices.py",
-            "uploaded: s3://airflow-dags/dags/stainless_house_prices__monitor.py",
-        ]
-        again = CliRunner().invoke(main, args)
-        assert [line.split(": ")[0] for line in again.stdout.splitlines()] == ["unchanged"] * 2
-        body = s3.get_object(Bucket="airflow-dags", Key="dags/stainless_house_prices.py")["Body"]
-        assert body.read() == (out / "stainless_house_prices.py").read_bytes()
 
 
 def test_upload_of_an_empty_folder_says_what_to_do(tmp_path: Path) -> None:

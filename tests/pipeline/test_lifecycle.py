@@ -6,12 +6,10 @@ from pathlib import Path
 
 import pytest
 from stainless.backends.notify.console import ConsoleNotifier
-from stainless.core.errors import HookError
 from stainless.pipeline.runner import run_lifecycle
 from stainless.pipeline.stages import Train, run_stage
 from stainless.project.config import load_config
 from stainless.workspace import Workspace
-from stainless.workspace.layout import model_key
 
 
 @pytest.fixture(scope="module")
@@ -65,24 +63,6 @@ def test_two_runs_promote_then_compare(project_dir):
     assert project.store.exists("runs/run-1/figures/coefficients.png")
 
 
-def test_stages_are_idempotent_per_run_id(project_dir):
-    project, _ = open_with_log(project_dir)
-    run_lifecycle(project, "same", in_process=True, until="train")
-    tarball = project.store.get_bytes(model_key("same"))
-    again = run_stage(project, "train", "same")
-    assert project.store.get_bytes(model_key("same")) == tarball
-    assert again.version == 1 and len(project.registry.list()) == 1
-
-
-def test_approved_candidate_stays_candidate_until_its_rollout_ends(project_dir):
-    project, _ = open_with_log(project_dir)
-    report = run_lifecycle(project, "r", in_process=True, until="decide")
-    assert report.stages["decide"].action == "promote"
-    version = project.registry.get(1)
-    assert version.status == "candidate" and version.decision["action"] == "promote"
-    assert list(report.stages) == ["preprocess", "train", "evaluate", "decide"]
-
-
 @pytest.mark.integration
 def test_until_stops_and_a_failed_run_resumes(project_dir):
     project, notifier = open_with_log(project_dir)
@@ -101,18 +81,6 @@ def test_until_stops_and_a_failed_run_resumes(project_dir):
     run_stage(project, "train", "resume-me", force=True)
     resumed = run_lifecycle(project, "resume-me", in_process=True)
     assert resumed.ok and resumed.stages["decide"].action == "promote"
-
-
-def test_preprocess_returning_the_wrong_type_names_the_hook(project_dir):
-    (project_dir / "preprocess.py").write_text(
-        "def preprocess(ctx):\n    return ctx.read('houses')\n"
-    )
-    project, _ = open_with_log(project_dir)
-    with pytest.raises(
-        HookError,
-        match=r"preprocess.py: preprocess must return a stainless.Datasets; found DataFrame",
-    ):
-        run_stage(project, "preprocess", "r")
 
 
 @pytest.mark.integration

@@ -168,12 +168,3 @@ def test_day_of_reads_our_and_sagemaker_layouts() -> None:
     assert _day_of("capture/m/3/2026-03-09/ab.jsonl") == "2026-03-09"
     assert _day_of("capture/m/m-endpoint/AllTraffic/2026/03/09/17/x.jsonl") == "2026-03-09"
     assert _day_of("capture/m/readme.txt") is None
-
-
-def test_monitor_without_a_production_version_says_what_to_do(bake) -> None:  # type: ignore[no-untyped-def]
-    from click.testing import CliRunner
-    from stainless.cli import main
-
-    result = CliRunner().invoke(main, ["monitor", "-C", str(bake())])
-    assert result.exit_code != 0
-    assert "no production version" in result.output and "stainless run" in result.output

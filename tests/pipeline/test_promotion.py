@@ -135,25 +135,3 @@ def test_bootstrap_promotes_only_a_confident_improvement():
     )
     verdict = judge(table_eval, tiny, policy, "rmse", "minimize")
     assert not verdict.promote and verdict.ci_low < 0 < verdict.ci_high
-
-
-@pytest.mark.parametrize(
-    ("name", "pred", "score", "expected"),
-    [
-        ("rmse", [1.0, 3.0], None, 1.0),
-        ("mae", [1.0, 3.0], None, 1.0),
-        ("accuracy", [0, 0], None, 0.5),
-        ("f1", [0, 1], None, 1.0),
-        ("roc_auc", None, [0.2, 0.9], 1.0),
-    ],
-)
-def test_metrics_use_scikit_learn(name, pred, score, expected):
-    truth = [0, 1] if name in ("accuracy", "f1", "roc_auc") else [2.0, 2.0]
-    assert compute_metric(name, truth, pred, score) == pytest.approx(expected)
-
-
-def test_f1_with_string_labels_and_log_loss():
-    assert compute_metric("f1", ["no", "yes"], ["no", "yes"], None) == 1.0
-    assert compute_metric("log_loss", [0, 1], None, [0.1, 0.9]) == pytest.approx(0.10536, rel=1e-3)
-    with pytest.raises(ValueError, match="needs probabilities"):
-        compute_metric("roc_auc", [0, 1], [0, 1], None)

@@ -66,6 +66,9 @@ def test_missing_file_and_bad_yaml(tmp_path: Path):
     (tmp_path / "model.yaml").write_text("name: [unclosed\n")
     with pytest.raises(ConfigError, match="not valid YAML at line"):
         load_config(tmp_path)
+    (tmp_path / "model.yaml").write_text("name: a\nserving: {port: 1}\nserving: {port: 2}\n")
+    with pytest.raises(ConfigError, match=r"model.yaml: serving: key given twice, at line 2 and"):
+        load_config(tmp_path)
     (tmp_path / "model.yaml").write_text("- a list\n")
     with pytest.raises(ConfigError, match="top level must be a mapping"):
         load_config(tmp_path)

@@ -34,6 +34,17 @@ def test_schemas_are_checked(tmp_path):
         load_schemas(path)
 
 
+def test_a_key_given_twice_is_refused_not_silently_dropped(tmp_path):
+    path = tmp_path / "schemas.json"
+    request = json.dumps(REQUEST)[:-1] + ', "required": []}'  # a second "required"
+    write(path, '{"request": ' + request + ', "response": ' + json.dumps(RESPONSE) + "}")
+    with pytest.raises(SchemaError) as info:
+        load_schemas(path)
+    message = str(info.value)
+    assert "schemas.json" in message and "'required' appears twice" in message
+    assert "merge the two" in message
+
+
 def test_a_bad_example_names_its_json_path_and_quotes_as_json(tmp_path):
     """Issue 13 item 3: the failing field's path, values quoted as in the file."""
     path = tmp_path / "schemas.json"

@@ -104,7 +104,9 @@ def _serve(sock: socket.socket, started: threading.Event | None = None) -> Any:
 def _bind() -> socket.socket:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
+    # FAKESNOW_HOST: another address of this machine (the rehearsal: the Docker bridge's, so
+    # containers reach it); loopback by default.
+    sock.bind((os.environ.get("FAKESNOW_HOST") or "127.0.0.1", 0))
     sock.listen(128)
     return sock
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -120,3 +121,18 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def docker_host_address() -> str:
+    """An address of this machine that the containers reach (127.0.0.1 inside one is the
+    container): the default bridge's gateway, often left implicit: then docker0's own address."""
+    gateway = docker(
+        "network", "inspect", "bridge", "-f", "{{(index .IPAM.Config 0).Gateway}}"
+    ).stdout.strip()
+    if not gateway:
+        shown = subprocess.run(
+            ["ip", "-4", "-o", "addr", "show", "dev", "docker0"], capture_output=True, text=True
+        ).stdout
+        gateway = (re.findall(r"inet (\d+\.\d+\.\d+\.\d+)/", shown) or [""])[0]
+    assert re.fullmatch(r"\d+\.\d+\.\d+\.\d+", gateway), f"no docker0 address: {gateway!r}"
+    return gateway

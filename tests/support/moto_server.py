@@ -15,7 +15,7 @@ REGION = "us-east-1"
 def moto_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     from moto.server import ThreadedMotoServer
 
-    _route_composite_alarms(monkeypatch)
+    route_composite_alarms(monkeypatch)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
@@ -36,7 +36,7 @@ def moto_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
         server.stop()
 
 
-def _route_composite_alarms(monkeypatch: pytest.MonkeyPatch) -> None:
+def route_composite_alarms(monkeypatch: pytest.MonkeyPatch) -> None:
     """moto's CloudWatch stores composite alarms (its put_metric_alarm reads AlarmRule "to
     re-use this method for composite alarms as well") and describes them, but its server does
     not route the PutCompositeAlarm action there: route it (SageMaker endpoints' SLO alarms)."""

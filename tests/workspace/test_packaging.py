@@ -3,12 +3,14 @@ fetched by content."""
 
 from __future__ import annotations
 
+import io
 import json
 import tarfile
 from pathlib import Path
 
 import pytest
 from stainless.backends.storage.local import LocalStore
+from stainless.core.errors import BackendError
 from stainless.project.runtime import BUNDLE_DIR, MANIFEST
 from stainless.workspace.packaging import extract_model, fetch_model, package_model, write_bundle
 
@@ -64,3 +66,30 @@ def test_fetched_copies_are_keyed_by_content(artifacts: Path, tmp_path: Path):
     store.put_file("runs/r1/model.tar.gz", tarball)
     second = fetch_model(store, "runs/r1/model.tar.gz", tmp_path / "models", "r1")
     assert second != first and (second / "weights.bin").read_bytes() == b"\x03"
+
+
+def _tarball(path: Path, members: dict[str, bytes]) -> Path:
+    with tarfile.open(path, "w:gz") as tar:
+        for name, data in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return path
+
+
+@pytest.mark.parametrize("filters", [True, False], ids=["with-filters", "python-3.11.2"])
+def test_extracts_a_model_and_refuses_paths_outside(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, filters: bool
+) -> None:
+    if not filters:  # Debian bookworm's Python 3.11.2 (the image's) has no extraction filters
+        monkeypatch.delattr(tarfile, "data_filter")
+    good = _tarball(
+        tmp_path / "good.tar.gz", {"model.joblib": b"m", f"{BUNDLE_DIR}/{MANIFEST}": b"{}"}
+    )
+    out = extract_model(good, tmp_path / "models" / "good")
+    assert (out / "model.joblib").read_bytes() == b"m"
+    evil = _tarball(tmp_path / "evil.tar.gz", {"../escaped": b"x"})
+    with pytest.raises((BackendError, tarfile.TarError)):
+        extract_model(evil, tmp_path / "models" / "evil")
+    assert not (tmp_path / "models" / "escaped").exists()
+    assert not list((tmp_path / "models").glob("evil*"))  # no half-extracted copy left

@@ -15,6 +15,20 @@ from stainless.core.errors import MissingExtraError
 TOTAL_ATTEMPTS = 8  # the first call + 7 retries (standard mode backs off up to 20 s each)
 CONNECT_TIMEOUT_S = 10
 READ_TIMEOUT_S = 60
+# How often SageMaker jobs and endpoints are described while waiting; the rehearsal, whose
+# local-mode jobs end in seconds, sets it low (docs/rehearsal.md).
+POLL_ENV = "STAINLESS_SAGEMAKER_POLL_S"
+
+
+def sagemaker_poll_s(default: float) -> float:
+    """``$STAINLESS_SAGEMAKER_POLL_S`` when set to a positive number, else ``default``."""
+    import os
+
+    try:
+        chosen = float(os.environ.get(POLL_ENV) or default)
+    except ValueError:
+        return default
+    return chosen if chosen > 0 else default
 
 
 def client_config(**overrides: Any) -> Any:

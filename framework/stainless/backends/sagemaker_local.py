@@ -73,6 +73,9 @@ LOCAL_MODE_ENV = "STAINLESS_SAGEMAKER_MODE"  # "local": the SageMaker backends u
 # Where the containers local mode starts reach the AWS endpoint (e.g. the moto server of the
 # rehearsal, on an address of the Docker host); given to every job and model as AWS_ENDPOINT_URL.
 CONTAINER_ENDPOINT_ENV = "STAINLESS_SAGEMAKER_LOCAL_AWS_ENDPOINT_URL"
+# Handed from this process's environment to every container when set: where the rehearsal's
+# Slack stand-in listens (on a real SageMaker job the variable is unset and Slack is Slack's).
+CONTAINER_PASSED_ENV = ("SLACK_API_URL",)
 
 
 def local_mode_requested(query: dict[str, str] | None = None) -> bool:
@@ -108,33 +111,34 @@ class LocalModeClient:
             # AWS_ENDPOINT_URL_S3 too: local mode sets it to the host's S3 address for training.
             environment.setdefault("AWS_ENDPOINT_URL", endpoint)
             environment.setdefault("AWS_ENDPOINT_URL_S3", endpoint)
+        for name in CONTAINER_PASSED_ENV:  # the rehearsal's other stand-ins, e.g. Slack's
+            if os.environ.get(name):
+                environment.setdefault(name, os.environ[name])
         environment.setdefault("AWS_DEFAULT_REGION", self.session.boto_region_name)
         return environment
 
+    def record_failure(self, kind: str, name: str, reason: str) -> None:
+        """Describe job ``name`` (``kind`` Training or Processing) as Failed from now on."""
+        self._failed[name] = {
+            f"{kind}JobName": name,
+            f"{kind}JobStatus": "Failed",
+            "FailureReason": reason[-1024:],
+        }
+
     def create_training_job(self, **request: Any) -> None:
         request["Environment"] = self._environment(request.get("Environment"))
-        name = request["TrainingJobName"]
         try:
             self._client.create_training_job(**request)
         except RuntimeError as exc:  # the container exited non-zero
-            self._failed[name] = {
-                "TrainingJobName": name,
-                "TrainingJobStatus": "Failed",
-                "FailureReason": str(exc)[-1024:],
-            }
+            self.record_failure("Training", request["TrainingJobName"], str(exc))
 
     def create_processing_job(self, **request: Any) -> None:
         request["Environment"] = self._environment(request.get("Environment"))
         request.pop("StoppingCondition", None)  # local mode warns and ignores it
-        name = request["ProcessingJobName"]
         try:
             self._client.create_processing_job(**request)
         except RuntimeError as exc:
-            self._failed[name] = {
-                "ProcessingJobName": name,
-                "ProcessingJobStatus": "Failed",
-                "FailureReason": str(exc)[-1024:],
-            }
+            self.record_failure("Processing", request["ProcessingJobName"], str(exc))
 
     def describe_training_job(self, TrainingJobName: str) -> dict[str, Any]:
         if TrainingJobName in self._failed:
@@ -175,6 +179,12 @@ class LocalModeClient:
 
         self._client.delete_endpoint(EndpointName=EndpointName)
         LocalSagemakerClient._endpoints.pop(EndpointName, None)
+
+    def endpoint_names(self) -> list[str]:
+        """The endpoints local mode knows in this process."""
+        from sagemaker.local.local_session import LocalSagemakerClient
+
+        return list(LocalSagemakerClient._endpoints)
 
     @property
     def serving_url(self) -> str:

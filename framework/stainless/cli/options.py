@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import click
-import yaml
 
+from stainless.core.errors import ConfigError
+from stainless.project.yaml_file import load_yaml
 from stainless.workspace import Workspace, open_workspace
 
 
@@ -65,7 +66,10 @@ def _apply_params(ctx: click.Context, option: click.Parameter, values: tuple[str
         key, sep, raw = item.partition("=")
         if not sep or not key:
             raise click.BadParameter(f"{item!r} is not KEY=VALUE", ctx=ctx, param=option)
-        overrides[key] = yaml.safe_load(raw)
+        try:
+            overrides[key] = load_yaml(raw, file=f"--param {key}")
+        except ConfigError as exc:
+            raise click.BadParameter(str(exc), ctx=ctx, param=option) from None
     # Through the environment, so stage subprocesses see the same params; restored when the
     # command ends, so an in-process caller (tests, the demo) is not left with them.
     os.environ["STAINLESS_PARAMS"] = json.dumps(overrides)

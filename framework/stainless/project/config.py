@@ -15,13 +15,13 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
 from stainless.core.durations import parse_duration
 from stainless.core.errors import ConfigError, truncate
 from stainless.core.hashing import config_hash
+from stainless.project.yaml_file import load_yaml
 
 CONFIG_FILE = "model.yaml"
 BACKEND_KEYS = ("data", "store", "registry", "notify", "endpoint")
@@ -114,16 +114,7 @@ def load_config(project_dir: str | os.PathLike[str] = ".", env: str | None = Non
             fix="run stainless inside a model repository, or pass -C PROJECT_DIR "
             "(create one with `stainless new`)",
         )
-    try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise ConfigError(
-            f"not valid YAML{where}: {getattr(exc, 'problem', exc)}",
-            file=CONFIG_FILE,
-            fix="check indentation and quoting around that line",
-        ) from None
+    document = load_yaml(path.read_text(encoding="utf-8"), CONFIG_FILE)
     if document is None:
         document = {}
     return config_from_mapping(document, project, env=env)

@@ -18,7 +18,8 @@ HEADER = """# `model.yaml` reference
 
 Every model repository has a `model.yaml`. The template writes one with all the answers you
 gave; most keys have defaults. `stainless` validates it on every command and names the key, the
-expected value and the fix when something is wrong.
+expected value and the fix when something is wrong. A key given twice in one mapping (two
+`serving:` blocks, say) is an error, not "the last one wins": merge the two blocks.
 
 | key | type | default | description |
 |---|---|---|---|

@@ -70,6 +70,22 @@ class ModelSchemas:
         return list(self.response.get("examples", []))
 
 
+class _DuplicateKey(Exception):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # json keeps the last of two equal keys: a second "properties" would silently drop the first.
+    document: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in document:
+            raise _DuplicateKey(key)
+        document[key] = value
+    return document
+
+
 def load_schemas(path: Path) -> ModelSchemas:
     """Read ``schemas.json`` ({"request": ..., "response": ...}) and check it thoroughly."""
     name = path.name
@@ -80,10 +96,17 @@ def load_schemas(path: Path) -> ModelSchemas:
             fix='create it with {"request": {...}, "response": {...}}',
         )
     try:
-        document = json.loads(path.read_text(encoding="utf-8"))
+        document = json.loads(path.read_text(encoding="utf-8"), object_pairs_hook=_unique_keys)
     except json.JSONDecodeError as exc:
         raise SchemaError(
             f"not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}", file=name
+        ) from None
+    except _DuplicateKey as exc:
+        raise SchemaError(
+            f"the key {exc.key!r} appears twice in one object (JSON parsers keep only the last)",
+            file=name,
+            key=exc.key,
+            fix=f"merge the two {exc.key!r} entries into one",
         ) from None
     if not isinstance(document, dict):
         raise SchemaError(

@@ -64,6 +64,8 @@ class _Upload:
 @dataclass
 class SlackStub:
     token: str = DEFAULT_TOKEN
+    # Loopback by default; the rehearsal binds the Docker bridge's gateway so containers reach it.
+    host: str = "127.0.0.1"
     calls: list[SlackCall] = field(default_factory=list)
     _failures: deque[_Failure] = field(default_factory=deque)
     _uploads: dict[str, _Upload] = field(default_factory=dict)
@@ -79,7 +81,7 @@ class SlackStub:
         class Handler(_Handler):
             slack = stub
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = ThreadingHTTPServer((self.host, 0), Handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True

@@ -12,6 +12,7 @@ from typing import Any
 
 from stainless.backends.storage import ArtifactStore
 from stainless.core import atomic
+from stainless.core.errors import BackendError
 from stainless.core.hashing import file_digest
 from stainless.project.runtime import BUNDLE_DIR, MANIFEST
 
@@ -52,7 +53,7 @@ def extract_model(tarball: Path, dest: Path) -> Path:
     staging = Path(tempfile.mkdtemp(prefix=dest.name + ".", suffix=".partial", dir=dest.parent))
     try:
         with tarfile.open(tarball, "r:*") as tar:
-            tar.extractall(staging, filter="data")
+            _extract_all(tar, staging, tarball)
         if dest.exists():
             shutil.rmtree(dest)
         try:
@@ -64,6 +65,27 @@ def extract_model(tarball: Path, dest: Path) -> Path:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
     return dest
+
+
+def _extract_all(tar: tarfile.TarFile, dest: Path, tarball: Path) -> None:
+    """Extract with the "data" filter (nothing outside ``dest``, no devices, no odd modes).
+    Python before 3.11.4 has no filters (Debian bookworm's 3.11.2, the image's Python, found by
+    the rehearsal): there only plain files and folders inside ``dest`` are extracted."""
+    if hasattr(tarfile, "data_filter"):
+        tar.extractall(dest, filter="data")
+        return
+    root = dest.resolve()
+    for member in tar.getmembers():
+        inside = (root / member.name).resolve().is_relative_to(root)
+        if not inside or not (member.isfile() or member.isdir()):
+            raise BackendError(
+                f"{tarball.name} holds {member.name!r}, which is not a plain file or folder "
+                "inside the archive",
+                key="model.tar.gz",
+                found=member.name,
+                fix="package the model with stainless (links and absolute paths are refused)",
+            )
+    tar.extractall(dest)  # noqa: S202 - every member was checked above
 
 
 def fetch_model(store: ArtifactStore, key: str, models_dir: Path, name: str) -> Path:

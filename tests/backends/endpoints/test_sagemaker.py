@@ -439,9 +439,9 @@ def test_slo_alarms_are_created_at_deploy_and_deleted_with_the_endpoint(
     assert long["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
     short = {q["Id"]: q for q in alarms["errors-1h-5min-short"]["Metrics"]}
     assert short["errors"]["MetricStat"]["Period"] == 300
-    # CloudWatch looks back at most a day: the ticket pair's 3 days become one.
+    # One 3-day period: CloudWatch allows 7 days of look-back at periods of an hour or more.
     ticket = {q["Id"]: q for q in alarms["errors-3d-6h-long"]["Metrics"]}
-    assert ticket["errors"]["MetricStat"]["Period"] == 86400
+    assert ticket["errors"]["MetricStat"]["Period"] == 259200
     assert alarms["errors-3d-6h-long"]["Threshold"] == pytest.approx(0.001)
     page = alarms["errors-1h-5min"]
     assert page["AlarmRule"] == (

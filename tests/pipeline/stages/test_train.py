@@ -11,6 +11,7 @@ from stainless.core.errors import DataCheckError
 from stainless.pipeline.stages import run_stage
 from stainless.project.config import load_config
 from stainless.workspace import Workspace
+from stainless.workspace.layout import model_key
 
 
 def test_a_schema_narrower_than_the_data_stops_training(bake):
@@ -36,3 +37,13 @@ def test_a_schema_narrower_than_the_data_stops_training(bake):
         config.write("\ndata_checks:\n  schema: false\n")
     relaxed = Workspace(load_config(project_dir))
     assert run_stage(relaxed, "train", "r1").version == 1
+
+
+def test_training_is_idempotent_per_run_id(bake):
+    project = Workspace(load_config(bake()))
+    run_stage(project, "preprocess", "same")
+    first = run_stage(project, "train", "same")
+    tarball = project.store.get_bytes(model_key("same"))
+    again = run_stage(project, "train", "same")
+    assert project.store.get_bytes(model_key("same")) == tarball
+    assert again.version == first.version == 1 and len(project.registry.list()) == 1

@@ -20,7 +20,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from stainless.backends.aws import client_config
+from stainless.backends.aws import client_config, sagemaker_poll_s
 from stainless.backends.compute import JobResult, StageJob
 from stainless.backends.compute.instances import cheapest_instance
 from stainless.backends.sagemaker_local import local_mode_requested
@@ -48,7 +48,7 @@ class SageMakerCompute:
         volume_gb: int = 30,
         region: str | None = None,
         endpoint_url: str | None = None,
-        poll_s: float = 30.0,
+        poll_s: float | None = None,
         client: Any = None,
         local_mode: bool | None = None,
     ) -> None:
@@ -65,7 +65,7 @@ class SageMakerCompute:
         self.job_prefix = _name_part(job_prefix, 30)
         self.instance_types = dict(instance_types or {})
         self.volume_gb = volume_gb
-        self.poll_s = poll_s
+        self.poll_s = sagemaker_poll_s(30.0) if poll_s is None else poll_s
         if local_mode is None:  # STAINLESS_SAGEMAKER_MODE=local also reaches the DAG's jobs
             local_mode = local_mode_requested()
         self.client = client or _sagemaker_client(region, endpoint_url, local_mode)

@@ -23,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from stainless.backends.aws import client_config
+from stainless.backends.aws import client_config, sagemaker_poll_s
 from stainless.backends.endpoints import (
     EndpointSettings,
     EndpointStatus,
@@ -88,7 +88,7 @@ class SageMakerEndpoint:
         instance_type: str = DEFAULT_INSTANCE_TYPE,
         instance_count: int = 1,
         settings: EndpointSettings | None = None,
-        poll_s: float = 15.0,
+        poll_s: float | None = None,
         wait_timeout_s: float = 1800.0,
         local_mode: bool | None = None,
     ) -> None:
@@ -102,7 +102,7 @@ class SageMakerEndpoint:
         self.instance_type = instance_type
         self.instance_count = instance_count
         self.settings = settings or EndpointSettings()
-        self.poll_s = poll_s
+        self.poll_s = sagemaker_poll_s(15.0) if poll_s is None else poll_s
         self.wait_timeout_s = wait_timeout_s
         session = boto3.session.Session(region_name=region)
         self.region = session.region_name or "us-east-1"
