@@ -65,4 +65,7 @@ def monitor(
         )
     if drift.features:
         console.print(table)
+    note = result.notification
+    if note is not None:
+        console.print(f"notification: {'sent' if note.sent else 'not sent'} ({note.reason})")
     console.print(f"report: {result.report_url}")

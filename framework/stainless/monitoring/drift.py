@@ -6,14 +6,21 @@ bins + nulls; categorical: reference categories + ``other`` + nulls):
 * **significance** -- a chi-square test of homogeneity on the 2 x cells table (reference counts
   vs current counts). It is a two-sample test: the reference is a sample too, so a small
   reference does not make noise look like drift. Cells too sparse for the chi-square
-  approximation are pooled first.
+  approximation are pooled first. For numbers (features and a numeric prediction) also a rank
+  test (Mann-Whitney U on the ordered bins): the chi-square test sees ~10 unordered cells and
+  spends its power on every possible shape, while the usual change -- values moving up or down,
+  a label shift moving the prediction -- is one direction, which the rank test sees at smaller
+  windows. The column's p-value is the smaller of the two, doubled (Bonferroni over the two
+  tests: still a valid p-value, so the false-alarm guarantee below is unchanged).
 * **size** -- the population stability index (PSI) and the Jensen-Shannon distance between the
   two cell distributions; for numbers also the mean shift in reference standard deviations and
   the ratio of standard deviations (what a data scientist acts on).
 
 A feature *drifted* when its p-value, corrected for testing every feature at once (Holm by
 default: the chance of any false alarm in a check stays <= ``alpha``), is below ``alpha`` AND its
-PSI reaches ``min_psi`` (so a huge sample does not alarm on a change too small to matter).
+PSI reaches ``min_psi`` (so a huge sample does not alarm on a change too small to matter). The
+prediction is tested on ``prediction_share`` of ``alpha`` (half by default), the features share
+the rest: one column that summarises the model is not drowned among dozens of features.
 Nothing is claimed below ``min_rows`` current rows.
 """
 
@@ -45,10 +52,13 @@ class DriftSettings:
     min_psi: float = 0.1
     min_rows: int = 100
     correction: Correction = "holm"
+    # The prediction is one column but the model's whole answer: it gets this share of alpha to
+    # itself, the features share the rest (weighted Bonferroni: the total stays <= alpha).
+    prediction_share: float = 0.5
 
     @classmethod
     def from_mapping(cls, section: Mapping[str, object]) -> DriftSettings:
-        known = {"alpha", "min_psi", "min_rows", "correction"}
+        known = {"alpha", "min_psi", "min_rows", "correction", "prediction_share"}
         return cls(**{k: v for k, v in section.items() if k in known})  # type: ignore[arg-type]
 
 
@@ -57,7 +67,7 @@ class FeatureDrift:
     feature: str
     kind: str
     drifted: bool
-    p_value: float
+    p_value: float  # numbers: 2 x min(p_chi_square, p_rank), capped at 1
     p_adjusted: float
     statistic: float  # chi-square
     psi: float
@@ -72,6 +82,8 @@ class FeatureDrift:
     std_ratio: float | None = None  # current sd / reference sd
     new_values: tuple[str, ...] = ()  # categories never seen in the reference
     since: datetime | None = None  # start of the earliest time bucket of an unbroken drift
+    p_chi_square: float | None = None
+    p_rank: float | None = None  # numbers only: Mann-Whitney U on the bins
     # The cells as proportions, for the figure: labels, reference shares, current shares.
     cells: tuple[str, ...] = ()
     reference_shares: tuple[float, ...] = ()
@@ -146,6 +158,25 @@ def chi_square(reference: Sequence[int], current: Sequence[int]) -> tuple[float,
     return float(result.statistic), float(result.pvalue)
 
 
+def rank_test(reference: Sequence[int], current: Sequence[int]) -> float:
+    """Two-sided p-value of the Mann-Whitney U test on values counted in ordered bins: values of
+    one bin are ties (mid-ranks, the tie-corrected normal approximation). Counts per bin, lowest
+    bin first, nulls excluded."""
+    ref, cur = np.asarray(reference, float), np.asarray(current, float)
+    n_ref, n_cur = ref.sum(), cur.sum()
+    total = n_ref + n_cur
+    if n_ref == 0 or n_cur == 0 or total < 3:
+        return 1.0
+    ties = ref + cur
+    # U counts, over (current, reference) pairs, the reference values below (ties count half).
+    u = float(np.sum(cur * (np.cumsum(ref) - ref / 2)))
+    variance = n_ref * n_cur / 12 * ((total + 1) - np.sum(ties**3 - ties) / (total * (total - 1)))
+    if variance <= 0:
+        return 1.0  # every value in one bin: nothing to rank
+    z = (u - n_ref * n_cur / 2) / math.sqrt(variance)
+    return float(min(1.0, 2 * stats.norm.sf(abs(z))))
+
+
 def psi(reference: Sequence[int], current: Sequence[int]) -> float:
     """Population stability index: sum over cells of (c - r) * ln(c / r), shares floored."""
     ref = np.maximum(np.asarray(reference, float) / max(sum(reference), 1), PSI_FLOOR)
@@ -183,7 +214,13 @@ def compare(reference: Sketch, current: Sketch) -> FeatureDrift:
     statistic, p_value = chi_square(ref_cells, cur_cells)
     ref_total, cur_total = max(sum(ref_cells), 1), max(sum(cur_cells), 1)
     numeric: dict[str, float | None] = {}
+    p_chi_square, p_rank = p_value, None
     if isinstance(reference, NumericSketch) and isinstance(current, NumericSketch):
+        # With values in two bins at most (a 0/1 label) the rank test is the chi-square test
+        # again: doubling the p-value would only cost power.
+        if sum(1 for r, c in zip(reference.counts, current.counts, strict=True) if r + c) > 2:
+            p_rank = rank_test(reference.counts, current.counts)
+            p_value = min(1.0, 2 * min(p_chi_square, p_rank))
         sd = reference.std
         mean_ref, mean_cur = reference.mean, current.mean
         shift = None
@@ -214,6 +251,8 @@ def compare(reference: Sketch, current: Sketch) -> FeatureDrift:
         null_share_reference=reference.nulls / ref_total,
         null_share_current=current.nulls / cur_total,
         new_values=new_values,
+        p_chi_square=p_chi_square,
+        p_rank=p_rank,
         cells=tuple(reference.cell_labels()),
         reference_shares=tuple(c / ref_total for c in ref_cells),
         current_shares=tuple(c / cur_total for c in cur_cells),
@@ -253,10 +292,18 @@ def detect(
     pred = None
     if reference.prediction is not None and current.prediction is not None:
         pred = compare(reference.prediction, current.prediction)
-    # The prediction is one more hypothesis in the same family.
-    tested = [*raw, *([pred] if pred is not None else [])]
-    adjusted = adjust([r.p_value for r in tested], settings.correction)
-    decided = [_decide(r, p, settings) for r, p in zip(tested, adjusted, strict=True)]
+    # The prediction is tested on its own share of alpha; the features are corrected among
+    # themselves on the rest. Adjusted p-values are scaled by the share, so every column is
+    # drifted when its adjusted p < alpha (and PSI >= min_psi).
+    share = settings.prediction_share if pred is not None and settings.correction != "none" else 0
+    adjusted = [
+        min(1.0, p / (1 - share)) for p in adjust([r.p_value for r in raw], settings.correction)
+    ]
+    decided = [_decide(r, p, settings) for r, p in zip(raw, adjusted, strict=True)]
+    if pred is not None:
+        decided.append(
+            _decide(pred, min(1.0, pred.p_value / share) if share else pred.p_value, settings)
+        )
     if since:
         decided = [_replace(r, since=since.get(r.feature)) if r.drifted else r for r in decided]
     features = tuple(decided[: len(raw)])

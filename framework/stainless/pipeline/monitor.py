@@ -3,15 +3,16 @@
 Reads the capture files under ``capture/MODEL/`` (our format, or SageMaker DataCaptureConfig's),
 profiles the window's rows in one pass (memory: the bins of one profile per hour of the window),
 tests every feature and the prediction (stainless.monitoring.drift), writes the result (JSON) and
-an HTML report to the store, alerts with the evidence when something moved, and deletes captured
-days past the retention period. See docs/monitoring.md.
+an HTML report to the store, alerts with the evidence when something moved (once per episode:
+stainless.pipeline.monitor_alerts), and deletes captured days past the retention period. See
+docs/monitoring.md.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -23,10 +24,11 @@ from stainless.core.durations import parse_duration
 from stainless.core.errors import StageError
 from stainless.monitoring.drift import DriftSettings, detect, onset
 from stainless.monitoring.profile import Profile
-from stainless.pipeline.monitor_quality import labels_by_request, quality_alert, quality_of
-from stainless.pipeline.monitor_report import drift_alert, drift_figure, render_report, slo_alert
-from stainless.pipeline.monitor_result import MonitorResult
-from stainless.pipeline.monitor_retrain import alerts_of, write_state
+from stainless.pipeline.monitor_alerts import claim as claim_notifications
+from stainless.pipeline.monitor_alerts import send as send_notifications
+from stainless.pipeline.monitor_quality import labels_by_request, quality_of
+from stainless.pipeline.monitor_report import drift_figure, render_report
+from stainless.pipeline.monitor_result import MonitorResult, Notification
 from stainless.pipeline.slo import check_slo
 from stainless.project.hosting import CAPTURE_PREFIX as SAGEMAKER_CAPTURE_PREFIX
 from stainless.serving.records import capture_prefix, parse_lines, sagemaker_variant
@@ -141,30 +143,23 @@ def run_monitor(
         slo=slo,
         figures=figures,
     )
+    if notify:
+        result = replace(result, notification=claim_notifications(project, result, now))
+    else:
+        result = replace(
+            result, notification=Notification(False, "notifications off (--no-notify)")
+        )
     html = render_report(result)
     project.store.put_bytes(report_key, html.encode())
     project.store.put_bytes(result_key, json.dumps(result.to_dict(), indent=2).encode())
     if report_path is not None:
         report_path.parent.mkdir(parents=True, exist_ok=True)
         report_path.write_text(html)
-    if notify and drift.status == "drift":
-        drift_alert(project, result)
-    if notify and quality is not None and quality.status == "dropped":
-        quality_alert(project, result, quality)
-    if notify and slo is not None and slo.status == "breached":
-        slo_alert(project, result, slo)
-    # A check is one shot (a command, an Airflow task): its alerts leave the queue before it ends.
-    if notify:
+    if result.notification is not None and result.notification.sent:
+        send_notifications(project, result, result.notification)
+        # A check is one shot (a command, an Airflow task): its alerts leave the queue before
+        # it ends.
         flush_notifications(project.notifier, timeout_s=ALERT_FLUSH_S)
-    if result.alerted:
-        write_state(
-            project,
-            last_alert=now.isoformat(),
-            drifted=drift.drifted,
-            version=production.version,
-            alerts=list(alerts_of(result)),
-            result_key=result_key,
-        )
     return result
 
 

@@ -59,11 +59,14 @@ def quality_of(
     )
 
 
-def quality_alert(project: Project, result: MonitorResult, quality: QualityResult) -> None:
+def quality_alert(
+    project: Project, result: MonitorResult, quality: QualityResult, note: str = ""
+) -> None:
     level = f"{quality.confidence:.0%}"
+    title = f"{quality.metric} of v{result.version} dropped on live traffic"
     project.notify(
         "quality_drop",
-        f"{quality.metric} of v{result.version} dropped on live traffic",
+        f"{title} ({note})" if note else title,
         result.run_id,
         fields={
             f"live {quality.metric}": quality.live_value,

@@ -65,7 +65,12 @@ def render_report(result: MonitorResult) -> str:
     return template.render(result=result, drift=result.drift, images=images)
 
 
-def drift_alert(project: Project, result: MonitorResult) -> None:
+def _titled(title: str, note: str) -> str:
+    """An alert's title, with why it is sent again in an episode (new columns, a reminder)."""
+    return f"{title} ({note})" if note else title
+
+
+def drift_alert(project: Project, result: MonitorResult, note: str = "") -> None:
     drift = result.drift
     moved = [f for f in [*drift.features, drift.prediction] if f is not None and f.drifted]
     figures_dir = project.work_dir / "monitoring" / result.checked_at.strftime("%Y%m%dT%H%M%SZ")
@@ -85,7 +90,7 @@ def drift_alert(project: Project, result: MonitorResult) -> None:
     names = ", ".join(f.feature for f in moved)
     project.notify(
         "drift",
-        f"Drift in v{result.version} of {project.name}: {names}",
+        _titled(f"Drift in v{result.version} of {project.name}: {names}", note),
         result.run_id,
         fields=fields,
         severity="warning",
@@ -93,7 +98,7 @@ def drift_alert(project: Project, result: MonitorResult) -> None:
     )
 
 
-def slo_alert(project: Project, result: MonitorResult, slo: SloResult) -> None:
+def slo_alert(project: Project, result: MonitorResult, slo: SloResult, note: str = "") -> None:
     fields: dict[str, Any] = {
         f"{burn.window.severity} ({burn.window.threshold}x)": burn.summary() for burn in slo.burns
     }
@@ -102,7 +107,10 @@ def slo_alert(project: Project, result: MonitorResult, slo: SloResult) -> None:
     fields["error objective"] = f"{slo.error_objective:.3%} of requests"
     project.notify(
         "slo_burn",
-        f"v{result.version} of {project.name} is burning its error budget ({slo.severity})",
+        _titled(
+            f"v{result.version} of {project.name} is burning its error budget ({slo.severity})",
+            note,
+        ),
         result.run_id,
         fields=fields,
         severity="alert" if slo.severity == "page" else "warning",

@@ -7,8 +7,26 @@ from datetime import datetime
 from typing import Any
 
 from stainless.monitoring.drift import DriftResult, FeatureDrift
+from stainless.monitoring.episodes import AlertDecision
 from stainless.monitoring.quality import QualityResult
 from stainless.monitoring.slo import SloResult
+
+
+@dataclass(frozen=True)
+class Notification:
+    """Whether the check's alerts were sent, and why not (one alert per episode:
+    stainless.monitoring.episodes)."""
+
+    sent: bool
+    reason: str
+    decisions: tuple[AlertDecision, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "sent": self.sent,
+            "reason": self.reason,
+            "alerts": [decision.to_dict() for decision in self.decisions],
+        }
 
 
 @dataclass(frozen=True)
@@ -26,11 +44,12 @@ class MonitorResult:
     result_key: str
     report_key: str
     report_url: str
-    alerted: bool
+    alerted: bool  # the check found something to alert about (notifications on)
     pruned_files: int = 0
     quality: QualityResult | None = None
     slo: SloResult | None = None
     figures: dict[str, bytes] = field(default_factory=dict, repr=False)
+    notification: Notification | None = None  # None: not decided yet
 
     @property
     def status(self) -> str:
@@ -57,6 +76,8 @@ class MonitorResult:
             "result_key": self.result_key,
             "report_url": self.report_url,
             "alerted": self.alerted,
+            "notified": bool(self.notification and self.notification.sent),
+            "notification": self.notification.to_dict() if self.notification else None,
             "pruned_files": self.pruned_files,
             "quality": asdict(self.quality) if self.quality else None,
             "slo": _slo_dict(self.slo) if self.slo else None,

@@ -10,11 +10,16 @@ per cooldown, whichever Airflow worker runs the check.
 from __future__ import annotations
 
 import json
+import random
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from stainless.backends.storage import WriteConflict
 from stainless.core.durations import parse_duration
+from stainless.core.errors import StageError
 from stainless.pipeline.monitor_result import MonitorResult
 from stainless.workspace import Workspace as Project
 from stainless.workspace.layout import monitoring_state_key
@@ -37,22 +42,46 @@ class RetrainDecision:
 
 
 def read_state(project: Project) -> dict[str, Any]:
-    """``monitoring/MODEL/state.json`` (last alert, last retraining); empty before the first."""
+    """``monitoring/MODEL/state.json`` (last alert, alert episodes, last retraining); empty
+    before the first."""
+    found = project.store.get_versioned(monitoring_state_key(project.name))
+    return _parse_state(found[0]) if found else {}
+
+
+def update_state(
+    project: Project, change: Callable[[dict[str, Any]], dict[str, Any]], attempts: int = 20
+) -> dict[str, Any]:
+    """Read, change and write the state file as one compare-and-swap (the store's conditional
+    write): two checks that overlap, or a check and the DAG's retrain task, each see the other's
+    record instead of overwriting it. ``change`` may run more than once; returns what was
+    written."""
     key = monitoring_state_key(project.name)
-    if not project.store.exists(key):
-        return {}
-    try:
-        state = json.loads(project.store.get_bytes(key))
-    except ValueError:  # a damaged state file must not stop monitoring: start afresh
-        return {}
-    return state if isinstance(state, dict) else {}
+    for _ in range(attempts):
+        found = project.store.get_versioned(key)
+        state = change(_parse_state(found[0]) if found else {})
+        try:
+            project.store.put_if(key, json.dumps(state).encode(), found[1] if found else None)
+            return state
+        except WriteConflict:
+            time.sleep(random.uniform(0.01, 0.1))  # the other writer is done in milliseconds
+    raise StageError(
+        f"could not update {key}: it changed {attempts} times while this check wrote it",
+        fix="another process keeps writing it; run the check again",
+    )
 
 
 def write_state(project: Project, **changes: Any) -> None:
     """Update some keys of the state file, keeping the others (alerts and retrainings are
     recorded by different tasks)."""
-    state = {**read_state(project), **changes}
-    project.store.put_bytes(monitoring_state_key(project.name), json.dumps(state).encode())
+    update_state(project, lambda state: {**state, **changes})
+
+
+def _parse_state(data: bytes) -> dict[str, Any]:
+    try:
+        state = json.loads(data)
+    except ValueError:  # a damaged state file must not stop monitoring: start afresh
+        return {}
+    return state if isinstance(state, dict) else {}
 
 
 def alerts_of(result: MonitorResult) -> tuple[str, ...]:

@@ -28,6 +28,7 @@ KINDS = (
     "drift",
     "quality_drop",
     "slo_burn",
+    "alert_resolved",
     "digest",
 )
 

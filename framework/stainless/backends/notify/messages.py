@@ -18,6 +18,7 @@ EMOJI = {
     "drift": ":ocean:",
     "quality_drop": ":chart_with_downwards_trend:",
     "slo_burn": ":fire:",
+    "alert_resolved": ":large_green_circle:",
     "run_started": ":arrow_forward:",
     "training_finished": ":hammer_and_wrench:",
     "evaluation": ":bar_chart:",
