@@ -20,6 +20,8 @@ SCHEMAS = {
     },
     "response": {"type": "object", "required": ["y"], "properties": {"y": {"type": "number"}}},
 }
+# A load_model whose body follows (an indented return).
+LOAD_MODEL = "def load_model(artifact_dir):\n"
 DECORATED = """
 from stainless import batch
 
@@ -112,30 +114,8 @@ def test_load_model_returning_neither_names_both_forms(tmp_path: Path) -> None:
     assert "@stainless.batch" in info.value.render()
 
 
-REQUEST = {
-    "type": "object",
-    "required": ["x"],
-    "properties": {"x": {"type": "number"}},
-    "examples": [{"x": 1}],
-}
-
-
-RESPONSE = {"type": "object", "required": ["y"], "properties": {"y": {"type": "number"}}}
-
-
-def write(path: Path, text: str) -> Path:
-    path.write_text(text)
-    return path
-
-
-def loaded_with_schemas(tmp_path, body: str) -> LoadedModel:
-    write(tmp_path / "schemas.json", json.dumps({"request": REQUEST, "response": RESPONSE}))
-    write(tmp_path / "model.py", "def load_model(artifact_dir):\n" + body)
-    return LoadedModel.load(tmp_path, tmp_path / "model.py", tmp_path / "schemas.json")
-
-
 def test_runtime_classifies_failures_by_origin(tmp_path):
-    model = loaded_with_schemas(tmp_path, "    return lambda r: {'y': 1 / r['x']}\n")
+    model = loaded(tmp_path, LOAD_MODEL + "    return lambda r: {'y': 1 / r['x']}\n")
     assert model.predict({"x": 2}) == {"y": 0.5}
     model.self_test()
     with pytest.raises(RequestInvalid) as invalid:
@@ -148,7 +128,7 @@ def test_runtime_classifies_failures_by_origin(tmp_path):
 
 
 def test_response_violations_are_the_models_fault(tmp_path):
-    model = loaded_with_schemas(tmp_path, "    return lambda r: {'y': 'high'}\n")
+    model = loaded(tmp_path, LOAD_MODEL + "    return lambda r: {'y': 'high'}\n")
     with pytest.raises(ResponseInvalid) as info:
         model.predict({"x": 1})
     assert info.value.origin == "response"
@@ -157,4 +137,4 @@ def test_response_violations_are_the_models_fault(tmp_path):
 
 def test_load_model_must_return_a_callable(tmp_path):
     with pytest.raises(HookError, match="model.py: load_model must return a callable"):
-        loaded_with_schemas(tmp_path, "    return 42\n")
+        loaded(tmp_path, LOAD_MODEL + "    return 42\n")
