@@ -48,4 +48,8 @@ if ! install_venv .venv-bentoml "bentoml-1.4.40 $pins" bentoml==1.4.40 $pins 2>/
   tail -5 /tmp/bentoml-install.log >&2 || true
   rm -rf .venv-bentoml
 fi
-echo "benchmark-setup: wrk $(wrk --version 2>&1 | head -1 | awk '{print $2}'), MLServer 1.7.1$( [ -d .venv-bentoml ] && echo ', BentoML 1.4.40')"
+# `wrk --version` prints its version and then exits 1 (it shows the usage too): not a failure.
+wrk_version=$( (wrk --version 2>&1 || true) | head -1 | awk '{print $2}')
+bentoml=""
+if [ -d .venv-bentoml ]; then bentoml=", BentoML 1.4.40"; fi
+echo "benchmark-setup: wrk $wrk_version, MLServer 1.7.1$bentoml"
