@@ -31,7 +31,7 @@ REQUEST = {
 
 
 @pytest.fixture(scope="module")
-def trained(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def trained(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     out = tmp_path_factory.mktemp("serve")
     env = {k: v for k, v in os.environ.items() if not k.startswith("STAINLESS_")}
     subprocess.run(
@@ -49,7 +49,11 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> Path:
         env=env,
         capture_output=True,
     )
-    return project
+    yield project
+    # The run deployed the version to the local endpoint, whose router outlives the run.
+    subprocess.run(
+        [*STAINLESS, "endpoint", "down", "-C", str(project)], env=env, capture_output=True
+    )
 
 
 def free_port() -> int:

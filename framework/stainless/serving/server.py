@@ -30,6 +30,7 @@ from stainless.serving.chaos import MANIFEST_KEY as CHAOS_KEY
 from stainless.serving.chaos import ChaosSettings, with_chaos
 from stainless.serving.loading import ServedModel, load_artifacts, load_registered, read_manifest
 from stainless.serving.metrics import MULTIPROC_ENV
+from stainless.serving.protocol import JoinedWritesProtocol
 from stainless.serving.settings import ServingSettings
 from stainless.serving.workers import run_workers
 
@@ -110,6 +111,10 @@ def run_server(
         "access_log": False,
         "lifespan": "on",
         "server_header": False,
+        # Each answer written in one system call instead of two (serving/protocol.py).
+        "http": JoinedWritesProtocol,
+        # Nothing reads the client's address; the middleware would rewrite it on every request.
+        "proxy_headers": False,
         "timeout_graceful_shutdown": 30,
     }
     if workers == 1:
