@@ -109,6 +109,58 @@ def test_a_lone_request_never_waits_but_under_load_requests_wait_for_company(
     assert sizes == [2, 2]
 
 
+def test_under_load_the_next_batch_goes_as_soon_as_the_answered_callers_are_back(
+    batch_model: Any,
+) -> None:
+    # Closed loop: 4 clients each send their next request as soon as they get an answer. With
+    # a 2 s max_batch_wait_ms, a batcher that waited for company would take 2 s per round;
+    # this one sends each round once the 4 are back.
+    app = create_app(batch_model, ServingSettings(max_batch_size=64, max_batch_wait_ms=2000))
+
+    async def go() -> tuple[float, list[list[int]]]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://model") as client:
+
+            async def caller(x: int) -> list[int]:
+                sizes = []
+                for _ in range(6):
+                    answer = await client.post(
+                        "/invocations", content=b'{"x": %d}' % x, headers=JSON
+                    )
+                    sizes.append(answer.json()["batch"])
+                return sizes
+
+            started = time.perf_counter()
+            sizes = await asyncio.gather(*(caller(x) for x in (1, 2, 3, 4)))
+            return time.perf_counter() - started, list(sizes)
+
+    seconds, sizes = asyncio.run(go())
+    assert seconds < 1.5, (seconds, sizes)
+    assert all(rounds[-3:] == [4, 4, 4] for rounds in sizes), sizes
+
+
+def test_when_fewer_callers_come_back_their_batch_goes_after_max_batch_wait_ms(
+    batch_model: Any,
+) -> None:
+    app = create_app(batch_model, ServingSettings(max_batch_size=64, max_batch_wait_ms=300))
+
+    async def go() -> tuple[float, int]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://model") as client:
+
+            async def one(x: int) -> httpx.Response:
+                return await client.post("/invocations", content=b'{"x": %d}' % x, headers=JSON)
+
+            await asyncio.gather(*(one(x) for x in (1, 2, 3, 4)))  # batches of 1, then 3
+            started = time.perf_counter()
+            answer = await one(5)  # 3 were answered; only this one comes back
+            return time.perf_counter() - started, answer.json()["batch"]
+
+    seconds, size = asyncio.run(go())
+    assert size == 1
+    assert 0.25 <= seconds < 1.0, seconds
+
+
 def test_ping_answers_while_a_slow_batch_runs(batch_model: Any) -> None:
     app = create_app(batch_model, ServingSettings(max_batch_wait_ms=0))
 

@@ -3,14 +3,17 @@ function (``predict_batch`` / ``@stainless.batch``).
 
 A vectorised model answers 32 rows for little more than the price of one, so under load the
 server hands the model whatever requests are waiting, up to ``serving.max_batch_size``.
-Requests that arrive while a batch runs are already waiting, so they go in the next batch as
-soon as the model is free. A request that finds the model idle goes at once when traffic is
-light (the last batch held one request), so a lone request never waits; under load (the last
-batch held several) it waits at most ``serving.max_batch_wait_ms`` for company. Without that
-wait, the first request to arrive after each batch would be sent alone while the others are
-still being read, and every such batch of one pays the model's whole fixed cost. Batch size
-therefore follows the load: one request at a time when traffic is light, full batches when it
-is heavy.
+
+When the model becomes free, the batcher expects the callers it just answered to come back
+(clients under load send their next request when they get an answer) and the ones already
+waiting to stay: it sends the next batch as soon as that many requests wait, or when
+``serving.max_batch_wait_ms`` has passed since the model became free, whichever comes first.
+Sending whoever waits at once instead cuts each wave of returning requests in two: the first
+few go alone and pay the model's whole fixed cost, the rest wait a whole batch for the next
+turn (which was most of the p99 under load). Waiting out the whole wait instead idles the
+model after the wave is in. A request that finds the model idle goes at once when traffic is
+light (the last batch held one request), so a lone request never waits. Batch size therefore
+follows the load: one request at a time when traffic is light, whole waves when it is heavy.
 
 Batches run one at a time on a dedicated thread, never on the event loop: ``/ping``, metrics
 and the parsing and validation of the next requests go on while the model works. Workers
@@ -54,9 +57,12 @@ class AdaptiveBatcher:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._pending: list[tuple[Any, asyncio.Future[Outcome], float]] = []
         self._running = False
-        # Whether the last batch held several requests: the load is heavy, and a request that
-        # finds the model idle is likely to have company within max_wait_s.
+        # Whether the last batch held several requests: the load is heavy, and the callers it
+        # answered are likely to be back within max_wait_s.
         self._busy = False
+        # How many requests the next batch should hold: set when a batch ends (see _execute).
+        self._expected = max_size
+        self._free_since = 0.0  # time.monotonic() when the model last became free
         self._timer: asyncio.TimerHandle | None = None
         self._task: asyncio.Task[None] | None = None  # held: the loop keeps tasks weakly
 
@@ -68,10 +74,7 @@ class AdaptiveBatcher:
         future: asyncio.Future[Outcome] = loop.create_future()
         self._pending.append((request, future, time.monotonic()))
         if not self._running:
-            if len(self._pending) >= self.max_size or self.max_wait_s <= 0 or not self._busy:
-                self._dispatch()
-            elif self._timer is None:
-                self._timer = loop.call_later(self.max_wait_s, self._dispatch)
+            self._consider()
         return await future
 
     async def run(self, requests: list[Any]) -> list[Outcome]:
@@ -79,6 +82,20 @@ class AdaptiveBatcher:
         as the coalesced ones, so the model is never called from two threads at once."""
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, self._run_batch, requests)
+
+    def _consider(self) -> None:
+        """With the model free: send a batch now, or wait (at most max_wait_s after the model
+        became free, or after the first arrival if later) until the expected requests are in."""
+        if not self._busy or self.max_wait_s <= 0 or len(self._pending) >= self._expected:
+            self._dispatch()
+            return
+        now = time.monotonic()
+        deadline = max(self._free_since, self._pending[0][2]) + self.max_wait_s
+        if now >= deadline:
+            self._dispatch()
+        elif self._timer is None:
+            assert self._loop is not None
+            self._timer = self._loop.call_later(deadline - now, self._dispatch)
 
     def _dispatch(self) -> None:
         if self._timer is not None:
@@ -95,7 +112,6 @@ class AdaptiveBatcher:
 
     async def _execute(self, taken: list[tuple[Any, asyncio.Future[Outcome], float]]) -> None:
         loop = asyncio.get_running_loop()
-        self._busy = len(taken) > 1
         try:
             self._observe(len(taken))
             outcomes = await loop.run_in_executor(
@@ -113,18 +129,10 @@ class AdaptiveBatcher:
                     future.set_result(outcome)
         finally:
             self._running = False
-            if loop is self._loop:
-                self._next()
-
-    def _next(self) -> None:
-        """After a batch: whoever waited during it goes now, unless they are too few and have
-        not yet waited their max_batch_wait_ms (then the rest of that wait)."""
-        self._pending = [entry for entry in self._pending if not entry[1].done()]
-        if not self._pending:
-            return
-        waited = time.monotonic() - self._pending[0][2]
-        if len(self._pending) >= self.max_size or waited >= self.max_wait_s:
-            self._dispatch()
-        elif self._timer is None:
-            assert self._loop is not None
-            self._timer = self._loop.call_later(self.max_wait_s - waited, self._dispatch)
+            self._busy = len(taken) > 1
+            self._pending = [entry for entry in self._pending if not entry[1].done()]
+            # Those just answered are expected back, and those waiting stay.
+            self._expected = min(self.max_size, len(taken) + len(self._pending))
+            self._free_since = time.monotonic()
+            if loop is self._loop and self._pending:
+                self._consider()
