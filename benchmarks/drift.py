@@ -56,6 +56,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -294,33 +295,27 @@ def main() -> None:
     verdict = {k: v["dataset_drift"] for k, v in evidently["trials"].items()}
     any_column = {k: v["count"] > 0 for k, v in evidently["trials"].items()}
     items = [item for dataset_items in trials.values() for item in dataset_items]
-    summary: dict[str, object] = {}
-    for window in WINDOWS:
-        subset = [item for item in items if item["window"] == window]
-        fa, det = rates(subset, alarms)
-        fa_e, det_e = rates(subset, verdict)
-        fa_a, det_a = rates(subset, any_column)
-        summary[f"window_{window}"] = {
-            "false_alarm_rate": fa,
-            "false_alarm_rate_evidently": fa_e,
-            "false_alarm_rate_any_column_evidently": fa_a,
-            "detection_by_shift": det,
-            "detection_by_shift_evidently": det_e,
-            "detection_by_shift_any_column_evidently": det_a,
-        }
+
+    def side_by_side(subset: list[dict[str, Any]]) -> dict[str, Any]:
+        """False alarms and detection by shift: ours, Evidently's verdict, any Evidently column."""
+        figures: dict[str, Any] = {}
+        for suffix, flags in (("", alarms), ("_evidently", verdict)):
+            fa, det = rates(subset, flags)
+            figures[f"false_alarm_rate{suffix}"] = fa
+            figures[f"detection_by_shift{suffix}"] = det
+        fa, det = rates(subset, any_column)
+        figures["false_alarm_rate_any_column_evidently"] = fa
+        figures["detection_by_shift_any_column_evidently"] = det
+        return figures
+
+    summary: dict[str, object] = {
+        f"window_{window}": side_by_side([item for item in items if item["window"] == window])
+        for window in WINDOWS
+    }
     by_dataset: dict[str, object] = {}
     for dataset in trials:
-        subset = [item for item in items if item["dataset"] == dataset]
-        fa, det = rates(subset, alarms)
-        fa_e, det_e = rates(subset, verdict)
-        fa_a, det_a = rates(subset, any_column)
         by_dataset[dataset] = {
-            "false_alarm_rate": fa,
-            "false_alarm_rate_evidently": fa_e,
-            "false_alarm_rate_any_column_evidently": fa_a,
-            "detection_by_shift": det,
-            "detection_by_shift_evidently": det_e,
-            "detection_by_shift_any_column_evidently": det_a,
+            **side_by_side([item for item in items if item["dataset"] == dataset]),
             "rows_per_s": our_speed[dataset]["rows"] / our_speed[dataset]["seconds"],
             "rows_per_s_evidently": evidently["throughput"][dataset]["rows"]
             / evidently["throughput"][dataset]["seconds"],

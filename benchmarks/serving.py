@@ -16,31 +16,19 @@ import argparse
 import asyncio
 import json
 import os
-import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import textwrap
 import time
 from pathlib import Path
 from typing import Any
 
+from harness import REQUEST, Load, finish, free_port, refusal, require_wrk, start, stop, wrk
+
 ROOT = Path(__file__).resolve().parents[1]
 MLSERVER_VENV = ROOT / ".venv-mlserver"
-REFUSE = (
-    "serving benchmark: refusing to run: {what}. `make benchmarks` installs the anchors "
-    "(.ci/benchmark-setup.sh)"
-)
-REQUEST = {
-    "area_sqm": 94.0,
-    "bedrooms": 4,
-    "age_years": 21,
-    "distance_km": 3.45,
-    "neighborhood": "east",
-}
+BENCHMARK = "serving"
 MODEL_PY = """
 def load_model(artifact_dir):
     def predict(request):
@@ -150,97 +138,6 @@ def serve_bare(port: int, model_dir: Path) -> None:
         access_log=False,
         lifespan="on",
         server_header=False,
-    )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_ready(url: str, process: subprocess.Popen[bytes], timeout: float = 90) -> None:
-    import httpx
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited with {process.returncode}")
-        try:
-            if httpx.get(url, timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"{url} not ready after {timeout}s")
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def load(url: str, body: dict[str, Any], seconds: float, connections: int) -> dict[str, Any]:
-    """Requests per second from wrk. No fallback: a Python client saturates long before the
-    servers do and would report its own limit as theirs."""
-    data = json.dumps(body)
-    if shutil.which("wrk"):
-        with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-            script.write(
-                textwrap.dedent(f"""
-                wrk.method = "POST"
-                wrk.body = {json.dumps(data)}
-                wrk.headers["Content-Type"] = "application/json"
-            """)
-            )
-
-        def wrk(duration: float) -> str:
-            command = [
-                "wrk",
-                "-t1",
-                f"-c{connections}",
-                f"-d{max(int(duration), 1)}s",
-                "-s",
-                script.name,
-                url,
-            ]
-            return subprocess.run(command, capture_output=True, text=True, check=True).stdout
-
-        wrk(1)  # warm-up
-        out = wrk(seconds)
-        os.unlink(script.name)
-        rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-        errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-        latency = re.search(r"Latency\s+(\S+)", out)
-        return {
-            "rps": rps,
-            "non_2xx": int(errors.group(1)) if errors else 0,
-            "mean_latency": latency.group(1) if latency else None,
-            "client": "wrk",
-        }
-    raise SystemExit(REFUSE.format(what="wrk (the load generator) is not installed"))
-
-
-def start(command: list[str], ping: str, cwd: Path) -> subprocess.Popen[bytes]:
-    process = subprocess.Popen(
-        command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    try:
-        wait_ready(ping, process)
-    except BaseException:
-        stop(process)
-        raise
-    return process
-
-
-def report(name: str, result: dict[str, Any]) -> None:
-    print(
-        f"{name:>10}: {result['rps']:>9.0f} req/s  (non-2xx: {result['non_2xx']})", file=sys.stderr
     )
 
 
@@ -357,14 +254,13 @@ def main() -> None:
     if args.serve_bare:
         serve_bare(int(args.serve_bare[0]), Path(args.serve_bare[1]))
         return
-    if not shutil.which("wrk"):
-        raise SystemExit(REFUSE.format(what="wrk (the load generator) is not installed"))
+    require_wrk(BENCHMARK)
 
     folder = Path(tempfile.mkdtemp(prefix="stainless-bench-"))
     try:
         model_dir = make_model(folder)
         numbers = in_process(model_dir, args.count)
-        results: dict[str, Any] = {}
+        results: dict[str, Load] = {}
         servers: dict[str, tuple[subprocess.Popen[bytes], str]] = {}
         try:
             for name in ("bare", "stainless"):
@@ -391,9 +287,9 @@ def main() -> None:
             # burst should not decide the ratio.
             for _ in range(args.rounds):
                 for name, (_, url) in servers.items():
-                    result = load(url, REQUEST, args.seconds, args.connections)
-                    report(name, result)
-                    if name not in results or result["rps"] > results[name]["rps"]:
+                    result = wrk(url, REQUEST, args.seconds, args.connections)
+                    print(result.line(name), file=sys.stderr)
+                    if name not in results or result.rps > results[name].rps:
                         results[name] = result
         finally:
             for process, _ in servers.values():
@@ -409,39 +305,39 @@ def main() -> None:
                 process = start(command, f"{base}/v2/health/ready", folder)
                 try:
                     for _ in range(args.rounds):
-                        result = load(
+                        result = wrk(
                             f"{base}/v2/models/trivial/infer",
                             MLSERVER_REQUEST,
                             args.seconds,
                             args.connections,
                         )
-                        report("mlserver", result)
-                        if "mlserver" not in results or result["rps"] > results["mlserver"]["rps"]:
+                        print(result.line("mlserver"), file=sys.stderr)
+                        if "mlserver" not in results or result.rps > results["mlserver"].rps:
                             results["mlserver"] = result
                 finally:
                     stop(process)
             except (RuntimeError, subprocess.CalledProcessError) as exc:
                 mlserver_error = str(exc)
         if mlserver_error:
-            raise SystemExit(REFUSE.format(what=f"MLServer could not run ({mlserver_error})"))
+            raise refusal(BENCHMARK, f"MLServer could not run ({mlserver_error})")
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
-    ours = results["stainless"]["rps"]
+    ours = results["stainless"].rps
     summary = {
-        "throughput_vs_bare": round(ours / results["bare"]["rps"], 3),
+        "throughput_vs_bare": round(ours / results["bare"].rps, 3),
         "throughput_vs_mlserver": (
-            round(ours / results["mlserver"]["rps"], 3) if "mlserver" in results else None
+            round(ours / results["mlserver"].rps, 3) if "mlserver" in results else None
         ),
         "overhead_us": round(numbers["stainless_asgi_us"] - numbers["bare_asgi_us"], 2),
         "framework_path_us": round(numbers["stainless_asgi_us"] - numbers["model_with_json_us"], 2),
         "validation_us": round(numbers["validator_violations_us"], 3),
         "validation_is_valid_us": round(numbers["validator_is_valid_us"], 3),
-        "rps": {name: round(result["rps"]) for name, result in results.items()},
-        "non_2xx": {name: result["non_2xx"] for name, result in results.items()},
+        "rps": {name: round(result.rps) for name, result in results.items()},
+        "non_2xx": {name: result.non_2xx for name, result in results.items()},
         "in_process_us": {k: round(v, 2) for k, v in numbers.items()},
         "load": {
-            "client": results["bare"].get("client"),
+            "client": "wrk",
             "seconds": args.seconds,
             "rounds": args.rounds,
             "connections": args.connections,
@@ -449,16 +345,8 @@ def main() -> None:
         },
         "mlserver_error": mlserver_error,
     }
-    for key in (
-        "throughput_vs_bare",
-        "throughput_vs_mlserver",
-        "overhead_us",
-        "framework_path_us",
-        "validation_us",
-    ):
-        print(f"{key:>22}: {summary[key]}", file=sys.stderr)
-    if args.json:
-        print(json.dumps(summary))
+    headline = ("throughput_vs_bare", "throughput_vs_mlserver", "overhead_us")
+    finish(summary, (*headline, "framework_path_us", "validation_us"), args.json)
 
 
 if __name__ == "__main__":
