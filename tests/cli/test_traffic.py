@@ -8,14 +8,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from stainless.cli import main
+from support.served_project import stainless
 
 pytestmark = pytest.mark.integration
-
-
-def stainless(*args: str) -> str:
-    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
-    assert result.exit_code == 0, result.output
-    return result.stdout
 
 
 def test_traffic_without_a_run_says_what_to_do(bake) -> None:  # type: ignore[no-untyped-def]

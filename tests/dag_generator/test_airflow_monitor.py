@@ -21,13 +21,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
-from click.testing import CliRunner
-from stainless.cli import main
-from stainless.pipeline.runner import run_lifecycle
-from stainless.serving.records import parse_lines
-from stainless.workspace import open_workspace
 from support.airflow import airflow_bin, clean_env, probe, render
+from support.served_project import promoted, replay, stainless
 
 pytestmark = [pytest.mark.airflow, pytest.mark.integration]
 REPLAY = 160  # every validation row of the template's data once
@@ -37,44 +32,10 @@ ASSET = "stainless://house-prices/retrain"
 @pytest.fixture
 def project_dir(bake) -> Iterator[Path]:  # type: ignore[no-untyped-def]
     airflow_bin("airflow")  # skip before training when Airflow is not set up
-    project_dir = bake()
-    config_file = project_dir / "model.yaml"
-    config = yaml.safe_load(config_file.read_text())
-    config["serving"] = {"capture_sample_rate": 1.0, "capture_flush_seconds": 0.2}
-    config["monitoring"] = {
-        "drift": {"min_rows": 100},
-        "retrain": {"enabled": True, "cooldown": "1h"},
-    }
-    config_file.write_text(yaml.safe_dump(config))
-    assert run_lifecycle(open_workspace(project_dir), "run-1", in_process=True).ok
-    try:
+    serving = {"capture_sample_rate": 1.0, "capture_flush_seconds": 0.2}
+    monitoring = {"drift": {"min_rows": 100}, "retrain": {"enabled": True, "cooldown": "1h"}}
+    with promoted(bake(), serving=serving, monitoring=monitoring) as project_dir:
         yield project_dir
-    finally:
-        CliRunner().invoke(main, ["endpoint", "down", "-C", str(project_dir)])
-
-
-def _stainless(*args: str) -> str:
-    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
-    assert result.exit_code == 0, result.output
-    return result.stdout
-
-
-def _captured(project_dir: Path) -> int:
-    store = open_workspace(project_dir).store
-    return sum(1 for key in store.list("capture") for _ in parse_lines(store.get_bytes(key)))
-
-
-def _replay(project_dir: Path, *shifts: str) -> None:
-    before = _captured(project_dir)
-    args = ["--max-requests", str(REPLAY), "--rate", "400", "--duration", "5", "--json"]
-    for shift in shifts:
-        args += ["--shift", shift]
-    sent = json.loads(_stainless("traffic", "-C", str(project_dir), *args))
-    assert sent["variants"]["v1"]["ok"] == REPLAY
-    deadline = time.monotonic() + 10
-    while _captured(project_dir) < before + REPLAY and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert _captured(project_dir) == before + REPLAY
 
 
 class Airflow:
@@ -156,9 +117,9 @@ def test_monitoring_dag_emits_one_retraining_asset_event_per_drift_episode(
     # a consumer must be unpaused for an asset event to queue its run.
     airflow("dags", "reserialize")
     airflow("dags", "unpause", "house-prices")
-    _stainless("endpoint", "up", "-C", str(project_dir))
+    stainless("endpoint", "up", "-C", str(project_dir))
 
-    _replay(project_dir)
+    replay(project_dir, REPLAY)
     states, output = airflow.monitor()
     assert states == {"check": "success", "retrain": "skipped"}, output[-3000:]
     assert "no alert that asks for a retraining" in output
@@ -166,7 +127,7 @@ def test_monitoring_dag_emits_one_retraining_asset_event_per_drift_episode(
 
     time.sleep(0.01)
     shifted_at = datetime.now(UTC).isoformat()
-    _replay(project_dir, "area_sqm=+2sd", "neighborhood=center")
+    replay(project_dir, REPLAY, "area_sqm=+2sd", "neighborhood=center")
     states, output = airflow.monitor("--conf", json.dumps({"since": shifted_at}))
     assert states == {"check": "success", "retrain": "success"}, output[-3000:]
     [event] = airflow.events()

@@ -13,14 +13,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-import yaml
-from click.testing import CliRunner
-from stainless.cli import main
 from stainless.core.errors import StageError
 from stainless.pipeline.monitor import _day_of, parse_since
-from stainless.pipeline.runner import run_lifecycle
-from stainless.serving.records import parse_lines
 from stainless.workspace import open_workspace as open_project
+from support.served_project import captured, promoted, replay, stainless
 
 pytestmark = pytest.mark.integration
 REPLAY = 160  # every validation row once (800 rows, test_size 0.2)
@@ -28,35 +24,17 @@ REPLAY = 160  # every validation row once (800 rows, test_size 0.2)
 
 @pytest.fixture
 def project_dir(bake) -> Iterator[Path]:  # type: ignore[no-untyped-def]
-    project_dir = bake()
-    config_file = project_dir / "model.yaml"
-    config = yaml.safe_load(config_file.read_text())
-    config["serving"] = {
+    serving = {
         "capture_sample_rate": 1.0,
         "capture_flush_seconds": 0.2,
         "capture_redact_fields": ["bedrooms"],
     }
-    config["monitoring"] = {
+    monitoring = {
         "drift": {"min_rows": 100},
         "quality": {"labels_query": "SELECT request_id, label FROM outcomes", "min_labels": 100},
     }
-    config_file.write_text(yaml.safe_dump(config))
-    assert run_lifecycle(open_project(project_dir), "run-1", in_process=True).ok
-    try:
+    with promoted(bake(), serving=serving, monitoring=monitoring) as project_dir:
         yield project_dir
-    finally:
-        CliRunner().invoke(main, ["endpoint", "down", "-C", str(project_dir)])
-
-
-def stainless(*args: str) -> str:
-    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
-    assert result.exit_code == 0, result.output
-    return result.stdout
-
-
-def captured(project_dir: Path) -> list:  # type: ignore[type-arg]
-    store = open_project(project_dir).store
-    return [r for key in store.list("capture") for r in parse_lines(store.get_bytes(key))]
 
 
 def write_outcomes(project_dir: Path, records: list, factor: float) -> None:  # type: ignore[type-arg]
@@ -73,25 +51,12 @@ def write_outcomes(project_dir: Path, records: list, factor: float) -> None:  # 
     (project_dir / "data" / "outcomes.csv").write_text("\n".join(lines) + "\n")
 
 
-def replay(project_dir: Path, *shifts: str) -> None:
-    before = len(captured(project_dir))
-    args = ["--max-requests", str(REPLAY), "--rate", "400", "--duration", "5", "--json"]
-    for shift in shifts:
-        args += ["--shift", shift]
-    sent = json.loads(stainless("traffic", "-C", str(project_dir), *args))
-    assert sent["variants"]["v1"]["ok"] == REPLAY
-    deadline = time.monotonic() + 10
-    while len(captured(project_dir)) < before + REPLAY and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert len(captured(project_dir)) == before + REPLAY
-
-
 def test_shifted_replay_flags_exactly_the_shifted_features(
     project_dir: Path, slack_stub, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
     where = ["-C", str(project_dir)]
     stainless("endpoint", "up", *where)
-    replay(project_dir)
+    replay(project_dir, REPLAY)
     records = captured(project_dir)
     write_outcomes(project_dir, records, factor=1.0)
     assert all(r.request_id and r.version == "1" and r.variant == "v1" for r in records)
@@ -113,7 +78,7 @@ def test_shifted_replay_flags_exactly_the_shifted_features(
 
     time.sleep(0.01)
     shifted_at = datetime.now(UTC).isoformat()
-    replay(project_dir, "area_sqm=+2sd", "neighborhood=center")
+    replay(project_dir, REPLAY, "area_sqm=+2sd", "neighborhood=center")
     monkeypatch.setenv("SLACK_BOT_TOKEN", slack_stub.token)
     monkeypatch.setenv("SLACK_API_URL", slack_stub.base_url)
     monkeypatch.setenv("STAINLESS_NOTIFY", "slack://#ml-models")

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import boto3
 import pytest
@@ -236,7 +237,7 @@ def test_scaling_is_carried_across_adding_and_removing_variants(
     (every request validated against the real service model) from moto's own answers, while
     Application Auto Scaling stays the moto server. A hook on update_endpoint enforces what
     SageMaker does: an update that drops a variant still registered as a scalable target fails."""
-    from botocore.stub import ANY, Stubber
+    from botocore.stub import Stubber
 
     hosted.up(spec("v1", 1, 1.0))
     sagemaker = hosted.sagemaker
@@ -321,29 +322,9 @@ def test_scaling_is_carried_across_adding_and_removing_variants(
                 },
             },
         )
-        stub.add_response(
-            "create_endpoint_config",
-            {"EndpointConfigArn": "arn:aws:sagemaker:us-east-1:123456789012:endpoint-config/c2"},
-            {
-                "EndpointConfigName": ANY,
-                # v1 keeps its live weight and its scaled-out count; v2 starts at the setting.
-                "ProductionVariants": [
-                    {**variant_1, "InitialInstanceCount": 3, "InitialVariantWeight": 1.0},
-                    variant_2,
-                ],
-                "DataCaptureConfig": capture,
-            },
-        )
-        stub.add_response(
-            "update_endpoint",
-            {"EndpointArn": before["EndpointArn"]},
-            {
-                "EndpointName": "houses",
-                "EndpointConfigName": ANY,
-                "RetainAllVariantProperties": False,
-            },
-        )
-        stub.add_response("describe_endpoint", both, {"EndpointName": "houses"})
+        # v1 keeps its live weight and its scaled-out count; v2 starts at the setting.
+        variants = [{**variant_1, "InitialInstanceCount": 3, "InitialVariantWeight": 1.0}]
+        expect_new_config(stub, before, [*variants, variant_2], capture, then=both)
         hosted.add_variant(spec("v2", 2, 0.1))
         assert set(scaling_of(hosted)) == {"v1", "v2"}
         assert set(alarms_of(hosted)) == {"v1", "v2"}  # the candidate is watched from deploy on
@@ -366,29 +347,32 @@ def test_scaling_is_carried_across_adding_and_removing_variants(
         ]
         stub.add_response("describe_endpoint", both_at_4, {"EndpointName": "houses"})
         stub.add_response("describe_endpoint_config", config_2, {"EndpointConfigName": "houses-2"})
-        stub.add_response(
-            "create_endpoint_config",
-            {"EndpointConfigArn": "arn:aws:sagemaker:us-east-1:123456789012:endpoint-config/c3"},
-            {
-                "EndpointConfigName": ANY,
-                "ProductionVariants": [{**variant_2, "InitialInstanceCount": 4}],
-                "DataCaptureConfig": capture,
-            },
-        )
-        stub.add_response(
-            "update_endpoint",
-            {"EndpointArn": before["EndpointArn"]},
-            {
-                "EndpointName": "houses",
-                "EndpointConfigName": ANY,
-                "RetainAllVariantProperties": False,
-            },
-        )
-        stub.add_response("describe_endpoint", only_v2, {"EndpointName": "houses"})
+        variants = [{**variant_2, "InitialInstanceCount": 4}]
+        expect_new_config(stub, before, variants, capture, then=only_v2)
         hosted.remove_variant("v1")
         stub.assert_no_pending_responses()
     assert scaling_of(hosted) == {"v2": (1, 5, 250.0, "SageMakerVariantInvocationsPerInstance")}
     assert set(alarms_of(hosted)) == {"v2"}  # the retired variant's alarms are gone
+
+
+def expect_new_config(
+    stub: Any, before: dict, variants: list[dict], capture: dict, then: dict
+) -> None:
+    """The Stubber's side of a variant change: a new endpoint config with exactly ``variants``,
+    the update_endpoint onto it, and the endpoint described as ``then`` afterwards."""
+    from botocore.stub import ANY
+
+    stub.add_response(
+        "create_endpoint_config",
+        {"EndpointConfigArn": "arn:aws:sagemaker:us-east-1:123456789012:endpoint-config/next"},
+        {"EndpointConfigName": ANY, "ProductionVariants": variants, "DataCaptureConfig": capture},
+    )
+    stub.add_response(
+        "update_endpoint",
+        {"EndpointArn": before["EndpointArn"]},
+        {"EndpointName": "houses", "EndpointConfigName": ANY, "RetainAllVariantProperties": False},
+    )
+    stub.add_response("describe_endpoint", then, {"EndpointName": "houses"})
 
 
 def strip(answer: dict) -> dict:

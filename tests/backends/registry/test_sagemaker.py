@@ -1,7 +1,7 @@
 """The SageMaker model registry through real boto3 against a real moto server.
 
-The first tests are the SQLite registry's behavioural tests, unchanged but for the fixture; the
-others pin down what is particular to SageMaker: the approval mapping, the metadata limits, the
+The behaviour every registry shares runs from tests/backends/registry/contract.py; the tests
+here pin down what is particular to SageMaker: the approval mapping, the metadata limits, the
 console-side changes stainless must see, and a whole lifecycle using it.
 """
 
@@ -20,6 +20,8 @@ from stainless.backends.registry.package_metadata import (
 )
 from stainless.core.errors import BackendError, StainlessError
 from support.moto_server import moto_server
+
+from tests.backends.registry.contract import RegistryBehaviour
 
 
 @pytest.fixture
@@ -53,65 +55,12 @@ def package(sagemaker, version: int, group: str = "house-prices") -> dict:
     return sagemaker.describe_model_package(ModelPackageName=arn)
 
 
-# -- the SQLite registry's behaviour ------------------------------------------------------------
+# -- what every registry does (tests/backends/registry/contract.py) -------------------------------
 
 
 @pytest.mark.integration
-def test_register_is_idempotent_per_run(registry):
-    first = registry.register("run-a", "file:///a", {"config_hash": "x"})
-    again = registry.register("run-a", "file:///a", {"config_hash": "x"})
-    assert first.version == again.version == 1
-    assert registry.register("run-b", "file:///b", {}).version == 2
-    assert [v.status for v in registry.list()] == ["candidate", "candidate"]
-    assert registry.by_run("run-b").artifact_uri == "file:///b"
-    assert registry.by_run("run-c") is None
-
-
-@pytest.mark.integration
-def test_promote_archives_previous_production(registry):
-    registry.register("a", "u", {})
-    registry.register("b", "u", {})
-    assert registry.production() is None
-    assert registry.promote(1, "first") is None
-    previous = registry.promote(2, "better")
-    assert previous is not None and previous.version == 1 and previous.status == "production"
-    assert {v.version: v.status for v in registry.list()} == {1: "archived", 2: "production"}
-    assert registry.production().version == 2
-    kinds = [e["kind"] for e in registry.events(1)]
-    assert kinds == ["registered", "status:production", "status:archived"]
-    everything = registry.events()
-    assert [(e["version"], e["kind"]) for e in everything][-2:] == [
-        (2, "status:production"),
-        (1, "status:archived"),
-    ]
-    assert everything[-1]["reason"] == "replaced by version 2"
-
-
-@pytest.mark.integration
-def test_metrics_merge_and_decisions(registry):
-    registry.register("a", "u", {})
-    registry.update_metrics(1, {"rmse": 2.0})
-    registry.update_metrics(1, {"training": {"r2": 0.9}})
-    registry.record_decision(1, {"action": "reject"})
-    version = registry.get(1)
-    assert version.metrics == {"rmse": 2.0, "training": {"r2": 0.9}}
-    assert version.decision == {"action": "reject"}
-    assert registry.events(1)[-1] == {
-        "version": 1,
-        "at": registry.events(1)[-1]["at"],
-        "kind": "decision",
-        "action": "reject",
-    }
-
-
-@pytest.mark.integration
-def test_unknown_version_and_status(registry):
-    with pytest.raises(StainlessError, match="version 7 does not exist.*stainless versions"):
-        registry.get(7)
-    assert registry.events(7) == []
-    registry.register("a", "u", {})
-    with pytest.raises(ValueError, match="unknown status"):
-        registry.set_status(1, "deleted", "")
+class TestRegistryBehaviour(RegistryBehaviour):
+    pass
 
 
 @pytest.mark.integration
