@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 import pytest
-from stainless.serving.workers import reuseport_sockets
+from stainless.serving.workers import reuseport_sockets, worker_cpus
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -163,3 +163,20 @@ def test_a_worker_that_cannot_start_stops_the_server() -> None:
     out, _ = process.communicate(timeout=120)
     assert process.returncode == 3, out  # uvicorn's STARTUP_FAILURE
     assert "the model does not load" in out
+
+
+def test_each_worker_gets_its_own_share_of_the_cpus() -> None:
+    assert worker_cpus(0, 2, {0, 1}) == {0} and worker_cpus(1, 2, {0, 1}) == {1}
+    assert worker_cpus(1, 2, set(range(8))) == {1, 3, 5, 7}
+    assert worker_cpus(2, 3, {4, 9, 12, 15}) == {12}
+    assert worker_cpus(0, 1, {0, 1}) is None  # one worker may use every CPU
+    assert worker_cpus(0, 4, {0, 1}) is None  # more workers than CPUs: the OS places them
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="needs 2 CPUs")
+def test_workers_run_pinned_to_their_share(workers: tuple[subprocess.Popen[str], str]) -> None:
+    _, url = workers
+    pids = set(pids_of_connections(url, 16))
+    shares = {frozenset(os.sched_getaffinity(pid)) for pid in pids}
+    expected = {frozenset(worker_cpus(index, 2) or ()) for index in range(2)}
+    assert len(pids) == 2 and shares == expected, (shares, expected)

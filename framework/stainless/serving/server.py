@@ -129,7 +129,12 @@ def run_server(
     try:
         # Not uvicorn's workers=N: they share one socket, and one of them accepts every
         # connection opened at once (see serving/workers.py).
-        run_workers("stainless.serving.server:app_from_environment", options, workers)
+        run_workers(
+            "stainless.serving.server:app_from_environment",
+            options,
+            workers,
+            pin=bool(spec.settings.get("pin_workers", True)),
+        )
     finally:
         del os.environ[MULTIPROC_ENV]
         shutil.rmtree(metrics_dir, ignore_errors=True)

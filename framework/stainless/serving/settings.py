@@ -25,6 +25,7 @@ class ServingSettings:
     capture_redact_fields: tuple[str, ...] = ()
     capture_retention_days: int = 30
     workers: int | None = None  # None: one per CPU of resources.serve.cpus
+    pin_workers: bool = True
 
     @property
     def worker_count(self) -> int:

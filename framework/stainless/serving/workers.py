@@ -17,6 +17,7 @@ from __future__ import annotations
 import importlib
 import logging
 import multiprocessing
+import os
 import signal
 import socket
 import sys
@@ -57,8 +58,30 @@ def reuseport_sockets(host: str, port: int, count: int, backlog: int = 2048) -> 
     return sockets
 
 
-def _serve(factory: str, options: dict[str, Any], sock: socket.socket) -> None:
-    """One worker process: build the app with the factory, then uvicorn on its own socket."""
+def worker_cpus(index: int, count: int, allowed: set[int] | None = None) -> set[int] | None:
+    """The CPUs worker ``index`` of ``count`` runs on when workers are pinned: every
+    ``count``-th of the CPUs this process may use, starting at the ``index``-th (one each when
+    there are as many CPUs as workers). None: not pinned (one worker, fewer CPUs than
+    workers, or a platform without CPU affinity)."""
+    if allowed is None:
+        if not hasattr(os, "sched_getaffinity"):
+            return None
+        allowed = os.sched_getaffinity(0)
+    cpus = sorted(allowed)
+    if count < 2 or len(cpus) < count:
+        return None
+    return set(cpus[index::count])
+
+
+def _serve(
+    factory: str, options: dict[str, Any], sock: socket.socket, cpus: set[int] | None = None
+) -> None:
+    """One worker process: build the app with the factory, then uvicorn on its own socket.
+    With ``cpus``, the worker (and every thread it starts, the model's included) runs on those
+    CPUs only: its event loop and its model thread take turns on one interpreter lock anyway,
+    and on a core of their own they neither wait for the other worker nor move between cores."""
+    if cpus is not None:
+        os.sched_setaffinity(0, cpus)
     module, _, name = factory.partition(":")
     try:
         app = getattr(importlib.import_module(module), name)()
@@ -68,10 +91,11 @@ def _serve(factory: str, options: dict[str, Any], sock: socket.socket) -> None:
     uvicorn.Server(uvicorn.Config(app, **options)).run(sockets=[sock])
 
 
-def run_workers(factory: str, options: dict[str, Any], count: int) -> None:
+def run_workers(factory: str, options: dict[str, Any], count: int, pin: bool = True) -> None:
     """Serve the app ``factory`` (``"module:function"``) builds in each of ``count`` worker
     processes until SIGTERM or SIGINT; then stop them gracefully (each finishes its requests
-    and flushes). ``options`` are uvicorn.Config's."""
+    and flushes). ``options`` are uvicorn.Config's; ``pin`` gives each worker its own share of
+    the CPUs (:func:`worker_cpus`)."""
     sockets = reuseport_sockets(options["host"], options["port"], count)
     # spawn, not fork: each worker starts clean and loads the model itself (no inherited
     # threads or locks), as uvicorn's workers do.
@@ -82,8 +106,11 @@ def run_workers(factory: str, options: dict[str, Any], count: int) -> None:
         stopping.set()
 
     def start(index: int) -> Any:
+        cpus = worker_cpus(index, count) if pin else None
         process = context.Process(
-            target=_serve, args=(factory, options, sockets[index]), name=f"stainless-worker-{index}"
+            target=_serve,
+            args=(factory, options, sockets[index], cpus),
+            name=f"stainless-worker-{index}",
         )
         process.start()
         return process
