@@ -15,7 +15,7 @@ import pytest
 from stainless.core.errors import HookError
 from stainless.pipeline.runner import run_lifecycle
 from stainless.pipeline.stages import EvaluateResult, run_stage
-from stainless.pipeline.stages.evaluate import score
+from stainless.pipeline.stages.evaluate import score, score_version
 from stainless.project.config import load_config
 from stainless.project.runtime import LoadedModel, ModelFailure, ResponseInvalid
 from stainless.workspace import Workspace
@@ -37,6 +37,7 @@ def test_the_candidate_is_scored_on_the_validation_rows(bake):
     table = pd.read_parquet(io.BytesIO(project.store.get_bytes(predictions_key("r1"))))
     assert list(table.columns) == ["y_true", "candidate_pred"] and len(table) == result.rows
     assert project.registry.get(1).metrics["rmse"] == pytest.approx(result.candidate.value)
+    assert result.candidate.latency_us is not None and result.candidate.latency_us > 0
 
 
 def test_a_response_outside_the_schema_names_the_model_file(bake):
@@ -112,3 +113,40 @@ def test_a_one_request_model_is_scored_one_at_a_time(tmp_path: Path) -> None:
     with pytest.raises(ModelFailure) as raised:
         score(model, requests, ("prediction", "p"), False, batch_size=64)
     assert raised.value.row == 2  # type: ignore[attr-defined]
+
+
+SLOW_CALL_PY = """
+import time
+
+from stainless import batch
+
+
+def load_model(artifact_dir):
+    @batch
+    def predict(requests):
+        time.sleep(0.01)  # a fixed cost per call, whatever the number of rows
+        return [{"prediction": r["x"], "batch": len(requests)} for r in requests]
+
+    return predict
+"""
+
+
+def test_evaluation_batches_the_rows_and_times_lone_requests(tmp_path: Path) -> None:
+    # The metric's rows go through the batch function as the server hands them under load;
+    # the recorded latency is still a lone request's, so a fixed 10 ms per call shows whole.
+    model = load(tmp_path / "slow", SLOW_CALL_PY)
+    requests = [{"x": float(x)} for x in range(100)]
+    sizes, _, latency_us = score_version(model, requests, ("batch", "p"), False, batch_size=64)
+    assert sizes == [64] * 64 + [36] * 36
+    assert latency_us >= 10_000
+    predictions, _, _ = score_version(model, requests, ("prediction", "p"), False, batch_size=64)
+    assert predictions == [r["x"] for r in requests]
+
+
+def test_a_one_request_model_is_timed_on_every_row(tmp_path: Path) -> None:
+    model = load(tmp_path / "single", MODEL_PY)
+    requests = [{"x": float(x)} for x in (1, 2, 3)]
+    predictions, _, latency_us = score_version(
+        model, requests, ("prediction", "p"), False, batch_size=64
+    )
+    assert predictions == [2.0, 4.0, 6.0] and latency_us > 0

@@ -28,6 +28,7 @@ from stainless.project.runtime import (
     RequestInvalid,
     ResponseInvalid,
 )
+from stainless.serving.settings import ServingSettings
 from stainless.workspace import Workspace
 from stainless.workspace.layout import (
     evaluation_key,
@@ -40,6 +41,9 @@ from stainless.workspace.packaging import fetch_model
 
 log = logging.getLogger("stainless.pipeline")
 STAGE = "evaluate"
+# Rows also predicted one at a time, for the lone-request latency the evaluation records, when
+# the metric's rows go through a batch function.
+LATENCY_SAMPLE = 16
 
 
 def rows_as_requests(frame: pd.DataFrame, target: str) -> list[dict[str, Any]]:
@@ -94,6 +98,24 @@ def score(
             predictions.append(response[field])
     elapsed = time.perf_counter() - started
     return predictions, (scores if needs_score else None), elapsed / max(len(requests), 1) * 1e6
+
+
+def score_version(
+    model: LoadedModel,
+    requests: list[dict[str, Any]],
+    config_fields: tuple[str, str],
+    needs_score: bool,
+    batch_size: int,
+) -> tuple[list[Any], list[Any] | None, float]:
+    """:func:`score` as evaluate does it: a batch model gets ``batch_size`` requests per call,
+    as the server's batcher hands them under load (it answers even a lone request through the
+    batch function, so these are the served answers), and the latency is still that of a lone
+    request, timed on the first :data:`LATENCY_SAMPLE` rows. A model without a batch function
+    is called once per row, which times every row."""
+    predictions, scores, latency = score(model, requests, config_fields, needs_score, batch_size)
+    if model.batches and batch_size > 1:
+        _, _, latency = score(model, requests[:LATENCY_SAMPLE], config_fields, needs_score)
+    return predictions, scores, latency
 
 
 def _responses(model: LoadedModel, requests: list[Any], batch_size: int) -> Iterator[Any]:
@@ -161,9 +183,12 @@ class Evaluate(Stage[EvaluateResult]):
         fields = (config["response_field"], config["score_field"])
         needs_score = config.metric in SCORE_METRICS
 
+        batch_size = ServingSettings.from_config(config).max_batch_size
         candidate = load_version(workspace, run_id, "candidate")
         try:
-            cand_pred, cand_score, cand_latency = score(candidate, requests, fields, needs_score)
+            cand_pred, cand_score, cand_latency = score_version(
+                candidate, requests, fields, needs_score, batch_size
+            )
         except PredictionError as exc:
             raise _explain(exc, candidate, config["hooks"]["schemas"]) from exc
         cand_value = compute_metric(config.metric, truth, cand_pred, cand_score)
@@ -175,7 +200,7 @@ class Evaluate(Stage[EvaluateResult]):
         scored_production = None
         if production is not None and production.run_id != run_id:
             scored_production = _score_production(
-                workspace, production, requests, truth, fields, needs_score, table
+                workspace, production, requests, truth, (fields, needs_score, batch_size), table
             )
         result = EvaluateResult(
             metric=config.metric,
@@ -225,13 +250,13 @@ def _score_production(
     production: ModelVersion,
     requests: list[dict[str, Any]],
     truth: list[Any],
-    fields: tuple[str, str],
-    needs_score: bool,
+    how: tuple[tuple[str, str], bool, int],
     table: pd.DataFrame,
 ) -> ScoredVersion:
+    """``how``: the response fields, whether the metric needs scores, the batch size."""
     try:
         model = load_version(project, production.run_id, "production")
-        pred, scores, latency = score(model, requests, fields, needs_score)
+        pred, scores, latency = score_version(model, requests, *how)
     except (PredictionError, HookError, SchemaError, StageError) as exc:
         # Production cannot score the new data (e.g. the request schema changed). That is a
         # fact for the decision, not a crash: decide refuses to promote automatically.
