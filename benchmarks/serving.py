@@ -24,7 +24,18 @@ import time
 from pathlib import Path
 from typing import Any
 
-from harness import REQUEST, Load, finish, free_port, refusal, require_wrk, start, stop, wrk
+from harness import (
+    CLIENT_NICE,
+    REQUEST,
+    Load,
+    finish,
+    free_port,
+    refusal,
+    require_wrk,
+    start,
+    stop,
+    wrk,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 MLSERVER_VENV = ROOT / ".venv-mlserver"
@@ -338,6 +349,7 @@ def main() -> None:
         "in_process_us": {k: round(v, 2) for k, v in numbers.items()},
         "load": {
             "client": "wrk",
+            "client_nice": CLIENT_NICE,
             "seconds": args.seconds,
             "rounds": args.rounds,
             "connections": args.connections,

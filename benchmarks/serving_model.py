@@ -31,7 +31,18 @@ import tempfile
 from pathlib import Path
 
 import httpx
-from harness import REQUEST, Load, finish, free_port, refusal, require_wrk, start, stop, wrk
+from harness import (
+    CLIENT_NICE,
+    REQUEST,
+    Load,
+    finish,
+    free_port,
+    refusal,
+    require_wrk,
+    start,
+    stop,
+    wrk,
+)
 
 BENCHMARK = "serving_model"
 ROOT = Path(__file__).resolve().parents[1]
@@ -288,6 +299,7 @@ def main() -> None:
         "load_average": round(os.getloadavg()[0], 1),
         "load_average_start": round(load_at_start, 1),
         "client": "wrk",
+        "client_nice": CLIENT_NICE,
     }
     finish(summary, ("batched_vs_per_row", "batched_vs_mlserver", "p99_over_single_p50"), args.json)
 
